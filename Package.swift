@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+// fieldfit: fit neural fields on a CPU and render them.
+import PackageDescription
+
+/// Flags for the targets that hold hot kernels (release only): no overflow/exclusivity checks, AVX2 + FMA.
+let kernelFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked", "-target-cpu", "haswell"],
+                 .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "fieldfit",
+    products: [
+        .executable(name: "fieldfit", targets: ["fieldfit"]),
+        .executable(name: "fieldfit-bench", targets: ["fieldfit-bench"]),
+    ],
+    targets: [
+        // C bridges to system libraries.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+
+        // Layers, bottom to top.
+        .target(name: "FieldIO", dependencies: ["CImageCodecs", "CPNG"]),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "FieldIO"], swiftSettings: kernelFlags),
+        .target(name: "ModelLibrary", dependencies: ["TensorCore", "FieldIO"], swiftSettings: kernelFlags),
+        .target(name: "Fields", dependencies: ["ModelLibrary", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
+        .target(name: "Render", dependencies: ["Fields", "ModelLibrary", "TensorCore", "FieldIO"]),
+        .target(name: "App", dependencies: ["Render", "Fields", "ModelLibrary", "TensorCore", "FieldIO"]),
+        .executableTarget(name: "fieldfit", dependencies: ["App"]),
+        .executableTarget(name: "fieldfit-bench", dependencies: ["App", "Render", "Fields", "ModelLibrary", "TensorCore", "FieldIO"],
+                          swiftSettings: kernelFlags),
+
+        .testTarget(name: "FieldIOTests", dependencies: ["FieldIO"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "ModelLibraryTests", dependencies: ["ModelLibrary", "TensorCore", "FieldIO"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render", "FieldIO"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "Fields", "Render", "ModelLibrary", "TensorCore", "FieldIO"]),
+    ]
+)
