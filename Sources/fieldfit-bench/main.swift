@@ -1,1 +1,2 @@
 import App
+import TensorCore
