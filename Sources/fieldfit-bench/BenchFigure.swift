@@ -1,3 +1,5 @@
+import TensorCore
+
 /// One measured figure of the benchmark report: what, how much, and the target it is held against.
 struct BenchFigure {
     /// What was measured, e.g. "hash grid 2D forward, random order".
