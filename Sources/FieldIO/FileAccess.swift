@@ -65,3 +65,11 @@ public enum FileAccess {
         return dir.isEmpty ? path : (dir as NSString).appendingPathComponent(path)
     }
 }
+
+extension FileAccess {
+    /// `path` made absolute against the current folder.
+    public static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+}

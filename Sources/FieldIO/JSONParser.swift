@@ -31,7 +31,7 @@ public struct JSONParser {
     private func error(_ message: String) -> FieldError {
         var line = 1, column = 1
         for b in bytes[0..<min(index, bytes.count)] {
-            if b == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+            if b == UInt8(ascii: "\n") { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }  // count characters, not UTF-8 continuation bytes
         }
         return FieldError(file: file, location: "line \(line), column \(column)", "JSON syntax error: \(message)")
     }
@@ -152,7 +152,8 @@ public struct JSONParser {
                     index += 1
                     try expect("u")
                     let low = try parseHex4()
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low &- 0xDC00)
+                    guard (0xDC00..<0xE000).contains(low) else { throw error("invalid unicode surrogate pair") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 }
                 guard let u = Unicode.Scalar(scalar) else { throw error("invalid unicode escape") }
                 out.append(contentsOf: Array(String(Character(u)).utf8))

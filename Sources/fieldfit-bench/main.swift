@@ -1,2 +1,48 @@
-import App
+import FieldIO
+import Foundation
 import TensorCore
+
+/// fieldfit-bench: measures the figures the issues ask for and prints them as a table and as JSON.
+/// usage: fieldfit-bench [--threads N] [--only kernels|fit] [--json FILE]
+var threads = 2
+var only = ""
+var jsonPath = ""
+var arguments = Array(CommandLine.arguments.dropFirst())
+while !arguments.isEmpty {
+    let a = arguments.removeFirst()
+    switch a {
+    case "--threads": threads = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? 2
+    case "--only": only = arguments.isEmpty ? "" : arguments.removeFirst()
+    case "--json": jsonPath = arguments.isEmpty ? "" : arguments.removeFirst()
+    default:
+        print("usage: fieldfit-bench [--threads N] [--only kernels|fit] [--json FILE]")
+        exit(a == "--help" || a == "-h" ? 0 : 2)
+    }
+}
+
+let executableFolder = (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+let packageRoot = FileManager.default.currentDirectoryPath
+var figures: [BenchFigure] = []
+if only.isEmpty || only == "kernels" {
+    figures += encodingBenchmarks(threads: threads)
+    figures += networkBenchmarks(threads: threads)
+}
+if only.isEmpty || only == "fit" {
+    figures += imageFitBenchmark(fieldfit: executableFolder + "/fieldfit", scene: packageRoot + "/scenes/astronaut-bench.json",
+                                 threads: threads, seconds: 6)
+}
+
+func format(_ v: Double) -> String { v.isNaN ? "n/a" : String(format: v >= 100 ? "%.1f" : "%.3g", v) }
+print("")
+print("| figure (\(threads) threads) | measured | target | met |")
+print("|---|---|---|---|")
+for f in figures {
+    print("| \(f.name) | \(format(f.value)) \(f.unit) | \(f.target) | \(f.met.map { $0 ? "yes" : "**no**" } ?? "") |")
+}
+if !jsonPath.isEmpty {
+    let json: JSONValue = .array(figures.map { f in
+        .object([("name", .string(f.name)), ("value", f.value.isNaN ? .null : .double(f.value)), ("unit", .string(f.unit)),
+                 ("target", .string(f.target)), ("met", f.met.map { .bool($0) } ?? .null)])
+    })
+    try? FileAccess.writeAtomically(JSONWriter.string(json), to: jsonPath)
+}

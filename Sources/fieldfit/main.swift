@@ -1,1 +1,4 @@
 import App
+import Foundation
+
+exit(Fieldfit.main(Array(CommandLine.arguments.dropFirst())))

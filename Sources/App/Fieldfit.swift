@@ -1,0 +1,33 @@
+import FieldIO
+import Foundation
+
+/// The `fieldfit` command: parses the command line, runs the fit, and turns every error into one line
+/// on stderr and a non-zero exit status.
+public enum Fieldfit {
+    /// Runs `fieldfit` with `arguments` (without the program name); returns the exit status.
+    public static func main(_ arguments: [String]) -> Int32 {
+        do {
+            let options = try Options.parse(arguments)
+            if options.help {
+                print(Options.usage)
+                return 0
+            }
+            let run: ImageFitRun
+            if let resume = options.resume {
+                run = try ImageFitRun.resume(from: resume, options: options)
+            } else {
+                var scene = try options.scenePath.map { (p: String) throws(FieldError) in try Scene.load(p) } ?? EmbeddedScenes.defaultScene()
+                options.apply(to: &scene)
+                run = try ImageFitRun(scene: scene, quiet: options.quiet)
+            }
+            try run.run()
+            return 0
+        } catch let error as FieldError {
+            FileHandle.standardError.write(Data(("fieldfit: " + error.description + "\n").utf8))
+            return 1
+        } catch {
+            FileHandle.standardError.write(Data("fieldfit: \(error)\n".utf8))
+            return 1
+        }
+    }
+}

@@ -1,0 +1,118 @@
+/// Eight-lane transcendental functions for activation kernels (AVX2-friendly, no libm calls).
+///
+/// Classic range reduction plus minimax polynomials (Cephes' single-precision coefficients); errors are a
+/// few ulp over the ranges activations see. Every function is lane-wise, so a value's result never depends
+/// on its neighbours or its lane.
+public enum VectorMath {
+    /// eˣ. Overflows to +∞ above 88.3, underflows to 0 below −87.3; NaN stays NaN.
+    @inline(__always)
+    public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let hi = SIMD8<Float>(repeating: 88.3), lo = SIMD8<Float>(repeating: -87.3)
+        // (`clamped` is not inlined by the standard library; select instead.)
+        var xc = x.replacing(with: lo, where: x .< lo)
+        xc.replace(with: hi, where: xc .> hi)
+        let magic = SIMD8<Float>(repeating: 12_582_912)   // 1.5·2²³: adding it rounds to an integer
+        let t = xc * 1.442_695_04 + magic
+        let n = t - magic
+        let r = xc - n * 0.693_359_375 - n * -2.121_944_4e-4
+        let z = r * r
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        p = p * z + r + 1
+        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        let scale = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
+        var y = p * scale
+        y.replace(with: .infinity, where: x .> hi)
+        y.replace(with: 0, where: x .< lo)
+        y.replace(with: x, where: x .!= x)
+        return y
+    }
+
+    /// √x for x ≥ 0 (within 2 ulp; exact 0 gives 0). The standard library's SIMD `squareRoot()` becomes
+    /// eight scalar libm calls; this stays in vector registers (bit-trick 1/√x, three Newton steps, x·(1/√x)).
+    @inline(__always)
+    public static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+        var y = unsafeBitCast(0x5F37_5A86 &- (bits &>> 1), to: SIMD8<Float>.self)
+        let half = 0.5 * x
+        y = y * (1.5 - half * y * y)
+        y = y * (1.5 - half * y * y)
+        y = y * (1.5 - half * y * y)
+        return x * y
+    }
+
+    /// The logistic function 1 / (1 + e⁻ˣ).
+    @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + exp(-x)) }
+
+    /// sin x and cos x together (Cody–Waite reduction by π/2; accurate for |x| up to about 10⁴).
+    @inline(__always)
+    public static func sincos(_ x: SIMD8<Float>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let t = x * 0.636_619_772 + magic                  // x · 2/π, rounded
+        let j = t - magic
+        let r = ((x - j * 1.570_312_5) - j * 4.837_512_969_970_703e-4) - j * 7.549_789_954_891_882e-8
+        let z = r * r
+        var s = SIMD8<Float>(repeating: -1.951_529_589_1e-4)
+        s = s * z + 8.332_160_873_6e-3
+        s = s * z - 1.666_665_461_1e-1
+        s = s * z * r + r
+        var c = SIMD8<Float>(repeating: 2.443_315_711_809_948e-5)
+        c = c * z - 1.388_731_625_493_765e-3
+        c = c * z + 4.166_664_568_298_827e-2
+        c = c * z * z - 0.5 * z + 1
+        let q = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+        let swap = (q & 1) .!= 0
+        var sinv = s, cosv = c
+        sinv.replace(with: c, where: swap)
+        cosv.replace(with: s, where: swap)
+        sinv.replace(with: -sinv, where: (q & 2) .!= 0)
+        cosv.replace(with: -cosv, where: ((q &+ 1) & 2) .!= 0)
+        return (sinv, cosv)
+    }
+
+    /// ln(1 + u) for u in [0, 1], accurate also for tiny u.
+    @inline(__always)
+    public static func log1pUnit(_ u: SIMD8<Float>) -> SIMD8<Float> {
+        // 1 + u in [1, 2]: mantissa m in [√½, √2) is 1 + u (e = 0) or (1 + u)/2 (e = 1); f = m − 1 exactly.
+        let big = (1 + u) .> 1.414_213_56
+        var f = u
+        f.replace(with: (u - 1) * 0.5, where: big)
+        var e = SIMD8<Float>()
+        e.replace(with: 1, where: big)
+        let z = f * f
+        var p = SIMD8<Float>(repeating: 7.037_683_629_2e-2)
+        p = p * f - 1.151_461_031_0e-1
+        p = p * f + 1.167_699_874_0e-1
+        p = p * f - 1.242_014_084_6e-1
+        p = p * f + 1.424_932_278_7e-1
+        p = p * f - 1.666_805_766_5e-1
+        p = p * f + 2.000_071_476_5e-1
+        p = p * f - 2.499_999_399_3e-1
+        p = p * f + 3.333_333_117_4e-1
+        var y = f * z * p + e * -2.121_944_4e-4 - 0.5 * z
+        y = f + y + e * 0.693_359_375
+        return y
+    }
+
+    /// tanh x (polynomial near zero, exponential form elsewhere).
+    @inline(__always)
+    public static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let a = x.replacing(with: -x, where: x .< 0)
+        let z = x * x
+        var p = SIMD8<Float>(repeating: -5.704_988_727_45e-3)
+        p = p * z + 2.063_908_879_54e-2
+        p = p * z - 5.373_971_555_31e-2
+        p = p * z + 1.333_144_220_36e-1
+        p = p * z - 3.333_328_194_22e-1
+        let small = p * z * x + x
+        let e = exp(2 * a)
+        var large = 1 - 2 / (e + 1)
+        large.replace(with: -large, where: x .< 0)
+        return small.replacing(with: large, where: a .>= 0.625)
+    }
+}

@@ -1,0 +1,69 @@
+import FieldIO
+import Foundation
+@testable import App
+
+/// A fresh temporary folder for one test.
+func temporaryFolder(_ name: String = #function) -> String {
+    let clean = name.filter { $0.isLetter || $0.isNumber }
+    let path = NSTemporaryDirectory() + "fieldfit-tests-\(clean)-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Writes `text` to `name` inside `folder` and returns the path.
+@discardableResult
+func writeFile(_ folder: String, _ name: String, _ text: String) -> String {
+    let path = (folder as NSString).appendingPathComponent(name)
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    return path
+}
+
+/// A small procedural image scene (JSON text) with the given extra top-level members and training settings.
+func sceneText(procedural: String = "blobs", size: Int = 64, encoding: String? = nil, network: String? = nil,
+               optimizer: String? = nil, training: String = "\"steps\": 40, \"batch_size\": 4096, \"eval_every_steps\": 10",
+               extra: String = "") -> String {
+    let enc = encoding ?? #"{"otype": "HashGrid", "n_levels": 8, "n_features_per_level": 2, "log2_hashmap_size": 14, "base_resolution": 8}"#
+    let net = network ?? #"{"otype": "FullyFusedMLP", "activation": "ReLU", "output_activation": "Sigmoid", "n_neurons": 32, "n_hidden_layers": 2}"#
+    let opt = optimizer ?? #"{"otype": "Adam", "learning_rate": 1e-2, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-15}"#
+    return """
+    {
+      "task": "image",
+      "data": {"procedural": "\(procedural)", "width": \(size), "height": \(size)},
+      "encoding": \(enc),
+      "network": \(net),
+      "loss": {"otype": "L2"},
+      "optimizer": \(opt),
+      "training": {\(training)}\(extra)
+    }
+    """
+}
+
+/// Runs `fieldfit` in-process on `arguments`; returns the exit status and what it wrote to stderr.
+func runFieldfit(_ arguments: [String]) -> (status: Int32, stderr: String) {
+    let pipe = Pipe()
+    let saved = dup(STDERR_FILENO)
+    dup2(pipe.fileHandleForWriting.fileHandleDescriptor, STDERR_FILENO)
+    let status = Fieldfit.main(arguments)
+    fflush(nil)
+    dup2(saved, STDERR_FILENO)
+    close(saved)
+    pipe.fileHandleForWriting.closeFile()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (status, text)
+}
+
+/// The `final` object of a run folder's metrics.json.
+func finalMetrics(_ folder: String) throws -> JSONValue {
+    let json = try JSONParser.parse(file: (folder as NSString).appendingPathComponent("metrics.json"))
+    return json["final"] ?? .null
+}
+
+/// A number from a JSON value, or NaN.
+func number(_ v: JSONValue?) -> Double {
+    if case .number(let d, _)? = v { return d }
+    return .nan
+}
+
+extension FileHandle {
+    var fileHandleDescriptor: Int32 { fileDescriptor }
+}
