@@ -250,6 +250,31 @@ struct GridEncodingTests {
         }
     }
 
+    @Test func trainingAndInferenceForwardsAgreeBitForBit() throws {
+        // With a context the forward goes level-major through scratch; without one it sweeps level groups in blocks.
+        for (dims, features) in [(2, 2), (3, 4), (1, 8), (4, 1)] {
+            let grid = try Self.mixedGrid(dims: dims, features: features)
+            var rng = RandomGenerator(seed: 21)
+            let batch = 777
+            let x = (0..<batch * dims).map { _ in rng.nextFloat() }
+            let store = ParameterStore(tensors: grid.parameterTensors)
+            grid.bind(store.binding)
+            for i in 0..<store.count { store.values[i] = rng.nextFloat(-1, 1) }
+            var trained = [Float](repeating: 0, count: batch * grid.outputWidth)
+            var inferred = trained
+            let context = grid.makeContext(capacity: batch)
+            x.withUnsafeBufferPointer { xp in
+                trained.withUnsafeMutableBufferPointer { op in
+                    grid.forward(input: xp.baseAddress!, output: op.baseAddress!, batch: batch, context: context, pool: WorkerPool(threads: 2))
+                }
+                inferred.withUnsafeMutableBufferPointer { op in
+                    grid.forward(input: xp.baseAddress!, output: op.baseAddress!, batch: batch, context: nil, pool: WorkerPool(threads: 2))
+                }
+            }
+            #expect(trained == inferred, "\(dims)D F=\(features)")
+        }
+    }
+
     @Test func largeBatchOnManyLevelsIsDeterministicAcrossThreadCounts() throws {
         let grid = try GridEncoding(inputWidth: 3, levels: 16, log2HashmapSize: 14, baseResolution: 8, perLevelScale: 1.5)
         var rng = RandomGenerator(seed: 2)

@@ -7,9 +7,17 @@ import FieldIO
 /// 2^d corner features are looked up (row-major while the level fits its table, coherent-prime hash beyond)
 /// and blended; the levels' features are concatenated, level 0 first: output row = [L·F].
 ///
-/// Forward and the table-gradient scatter run levels in parallel (each worker owns whole levels, so the
-/// scatter is race-free and deterministic); the input gradient, computed only when asked, runs point ranges in
-/// parallel and sums each point's levels in order, so any thread count gives the same bits.
+/// How the work is laid out (all of it deterministic for any thread count):
+/// - training forward (a context from `makeContext`): levels run in parallel, each sweeping all points into its
+///   own level-major slice of the context's scratch (its table stays cached, writes stream), then the slices
+///   are interleaved into the rows, points split across workers;
+/// - inference forward (no context): points split across workers; level groups (`levelGroups`, tables of at
+///   most 8 MiB together) sweep the points in blocks whose rows stay cached;
+/// - backward: the output gradient is transposed level-major, then each level's scatter-add into its own
+///   table slice runs on one worker (race-free); the input gradient, computed only when asked, splits points
+///   across workers and sums each point's levels in order.
+/// 2D and 3D linear levels use hand-written 8-points-at-a-time AVX2 kernels; 1D, 4D, Nearest and Smoothstep
+/// use the general kernel.
 public final class GridEncoding: DifferentiableModule {
     /// The level layout (scales, resolutions, table sizes, hashed or dense).
     public let geometry: GridGeometry
@@ -25,7 +33,7 @@ public final class GridEncoding: DifferentiableModule {
     public let perLevelScale: Double
 
     private let kernels: [GridLevelKernel]
-    /// Consecutive levels whose tables are swept together (see `levelGroups`).
+    /// Consecutive levels whose tables the inference forward sweeps together (tables ≤ 8 MiB per group).
     public let levelGroups: [Range<Int>]
     private var values: UnsafeMutablePointer<Float>?
     private var gradients: UnsafeMutablePointer<Float>?
@@ -79,13 +87,13 @@ public final class GridEncoding: DifferentiableModule {
         for i in 0..<geometry.parameterCount { v[i] = rng.nextFloat(-1e-4, 1e-4) }
     }
 
-    /// Backward scratch: the output gradient transposed level-major (`[L][batch][F]`), so that each level's
-    /// scatter reads one contiguous stream instead of 8 bytes out of every 128-byte row. Forward saves nothing:
-    /// backward recomputes cells from the input.
+    /// Training scratch: a level-major (`[L][batch][F]`) copy of the output (forward) or output gradient
+    /// (backward), so that each level reads or writes one contiguous stream instead of 8 bytes out of every
+    /// 128-byte row. Nothing else is saved: backward recomputes cells from the input.
     final class Context: ModuleContext {
-        let levelMajorGradient: FloatBuffer
+        let levelMajor: FloatBuffer
         init(capacity: Int, width: Int) {
-            levelMajorGradient = FloatBuffer(count: capacity * width)
+            levelMajor = FloatBuffer(count: capacity * width)
             super.init(capacity: capacity)
         }
     }
@@ -107,14 +115,30 @@ public final class GridEncoding: DifferentiableModule {
                         context: ModuleContext?, pool: WorkerPool) {
         guard let table = values else { preconditionFailure("GridEncoding: forward before bind") }
         guard batch > 0 else { return }
-        let f = geometry.featuresPerLevel
-        let rows = UnsafeMutableRawPointer(output)
-        // Points split across workers (each point's row is written by one worker); inside, level groups
-        // sweep the points block by block, so the rows of a block stay cached while the group's levels fill them.
+        let f = geometry.featuresPerLevel, levels = levelCount
         let parts = min(pool.threads, (batch + 7) / 8)
+        if let scratch = context as? Context, scratch.capacity >= batch {
+            // Training: each level sweeps all points into its own contiguous slice of the scratch (its table stays
+            // cached, writes stream), then the slices are interleaved into the rows.
+            let soa = UnsafeMutableRawPointer(scratch.levelMajor.pointer)
+            pool.parallelFor(levels) { l in
+                runWithFeatureVector(f, GridForwardTask(work: work(l, table: table, input: input, rows: soa, levelMajor: batch,
+                                                                   range: 0..<batch)))
+            }
+            let destination = UnsafeMutableRawPointer(output), width = outputWidth
+            pool.parallelFor(parts) { part in
+                runWithFeatureVector(f, GridInterleaveTask(source: soa, destination: destination, levels: levels, rowFloats: width,
+                                                           batch: batch, range: GridEncoding.part(part, of: parts, batch: batch)))
+            }
+            return
+        }
+        // Inference (no scratch): points split across workers; inside, level groups sweep the points block by
+        // block, so the rows of a block stay cached while the group's levels fill them.
+        let rows = UnsafeMutableRawPointer(output)
+        let groups = levelGroups
         pool.parallelFor(parts) { part in
             let range = GridEncoding.part(part, of: parts, batch: batch)
-            for group in levelGroups {
+            for group in groups {
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let block = start..<min(start &+ GridEncoding.blockPoints, range.upperBound)
@@ -137,7 +161,7 @@ public final class GridEncoding: DifferentiableModule {
         var levelMajor = 0
         if let scratch = context as? Context, scratch.capacity >= batch {
             // Transpose dL/dy to level-major, points split across workers.
-            let soa = UnsafeMutableRawPointer(scratch.levelMajorGradient.pointer)
+            let soa = UnsafeMutableRawPointer(scratch.levelMajor.pointer)
             let source = UnsafeRawPointer(outputGradient), width = outputWidth
             pool.parallelFor(parts) { part in
                 runWithFeatureVector(f, GridTransposeTask(source: source, destination: soa, levels: levels, rowFloats: width,
@@ -186,10 +210,10 @@ public final class GridEncoding: DifferentiableModule {
     }
 
     /// Points per block of the level-group sweeps (their rows stay in L2 while a group fills them).
-    static let blockPoints = 64
+    static let blockPoints = 256
 
     /// Level groups hold at most this many table bytes, so that a group's tables stay in the shared L3 cache.
-    static let groupTableBytes = 4 << 20
+    static let groupTableBytes = 8 << 20
 
     /// Consecutive levels grouped so that each group's tables fit `groupTableBytes` (a larger level stands alone).
     static func levelGroups(_ geometry: GridGeometry) -> [Range<Int>] {

@@ -135,3 +135,26 @@ struct GridTransposeTask: GridFeatureTask {
         }
     }
 }
+
+/// Copies rows `range` of a level-major `[L][batch][F]` scratch into a row-major `[batch, L·F]` matrix.
+struct GridInterleaveTask: GridFeatureTask {
+    let source: UnsafeRawPointer
+    let destination: UnsafeMutableRawPointer
+    let levels: Int
+    let rowFloats: Int
+    let batch: Int
+    let range: Range<Int>
+    func run<V: GridFeatureVector>(_: V.Type) {
+        let vb = V.width &* 4, rowBytes = rowFloats &* 4, levelBytes = batch &* vb
+        // Blocks of 64 rows stay in L1 while each level's slice is read as one run.
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(start &+ 64, range.upperBound)
+            for l in 0..<levels {
+                let column = l &* vb, level = l &* levelBytes
+                for i in start..<end { V.load(source, level &+ i &* vb).store(destination, i &* rowBytes &+ column) }
+            }
+            start = end
+        }
+    }
+}

@@ -95,35 +95,33 @@ enum GridKernels2D {
                 let n = min(8, range.upperBound &- i)
                 let g = group(corners, scale, points, i, n)
                 lane.store(0, g.c00, g.w00); lane.store(1, g.c10, g.w10); lane.store(2, g.c01, g.w01); lane.store(3, g.c11, g.w11)
-                for j in 0..<n {
+                @inline(__always) func emit(_ j: Int) {
                     var acc = V.load(table, lane.index(0, j) &* vb).scaled(lane.weight(0, j))
                     acc = acc.adding(V.load(table, lane.index(1, j) &* vb), times: lane.weight(1, j))
                     acc = acc.adding(V.load(table, lane.index(2, j) &* vb), times: lane.weight(2, j))
                     acc = acc.adding(V.load(table, lane.index(3, j) &* vb), times: lane.weight(3, j))
                     acc.store(output, (i &+ j) &* rowBytes)
                 }
+                if n == 8 {
+                    emit(0); emit(1); emit(2); emit(3); emit(4); emit(5); emit(6); emit(7)
+                } else {
+                    for j in 0..<n { emit(j) }
+                }
                 i &+= 8
             }
         }
     }
 
-    /// Scatter-adds each point's output gradient into the level's table gradient. Consecutive points in the
-    /// same cell (common in coarse levels of spatially sorted batches) are summed in registers first, which
-    /// breaks the load-add-store chains through the same entries.
+    /// Scatter-adds each point's output gradient into the level's table gradient (one worker per level, so
+    /// the read-modify-writes need no atomics).
     @inline(__always)
     static func backward<V: GridFeatureVector, C: GridCorners2D>(_: V.Type, corners: C, scale: Float, gradient: UnsafeMutableRawPointer,
                                                                 input: UnsafePointer<Float>, outputGradient: UnsafeRawPointer,
                                                                 rowBytes: Int, range: Range<Int>) {
         let vb = V.width &* 4
-        let points = UnsafeRawPointer(input)
         let grad = UnsafeRawPointer(gradient)
-        @inline(__always) func add(_ index: Int, _ d: V) {
-            let b = index &* vb
-            V.load(grad, b).adding(d, times: 1).store(gradient, b)
-        }
+        let points = UnsafeRawPointer(input)
         withGridLaneBuffer { lane in
-            var p0 = -1, p1 = -1, p2 = -1, p3 = -1
-            var a0 = V.zeroVector, a1 = V.zeroVector, a2 = V.zeroVector, a3 = V.zeroVector
             var i = range.lowerBound
             while i < range.upperBound {
                 let n = min(8, range.upperBound &- i)
@@ -131,20 +129,13 @@ enum GridKernels2D {
                 lane.store(0, g.c00, g.w00); lane.store(1, g.c10, g.w10); lane.store(2, g.c01, g.w01); lane.store(3, g.c11, g.w11)
                 for j in 0..<n {
                     let d = V.load(outputGradient, (i &+ j) &* rowBytes)
-                    let c0 = lane.index(0, j), c1 = lane.index(1, j), c2 = lane.index(2, j), c3 = lane.index(3, j)
-                    if c0 != p0 || c1 != p1 || c2 != p2 || c3 != p3 {
-                        if p0 >= 0 { add(p0, a0); add(p1, a1); add(p2, a2); add(p3, a3) }
-                        p0 = c0; p1 = c1; p2 = c2; p3 = c3
-                        a0 = d.scaled(lane.weight(0, j)); a1 = d.scaled(lane.weight(1, j))
-                        a2 = d.scaled(lane.weight(2, j)); a3 = d.scaled(lane.weight(3, j))
-                    } else {
-                        a0 = a0.adding(d, times: lane.weight(0, j)); a1 = a1.adding(d, times: lane.weight(1, j))
-                        a2 = a2.adding(d, times: lane.weight(2, j)); a3 = a3.adding(d, times: lane.weight(3, j))
+                    for c in 0..<4 {
+                        let b = lane.index(c, j) &* vb
+                        V.load(grad, b).adding(d, times: lane.weight(c, j)).store(gradient, b)
                     }
                 }
                 i &+= 8
             }
-            if p0 >= 0 { add(p0, a0); add(p1, a1); add(p2, a2); add(p3, a3) }
         }
     }
 

@@ -113,55 +113,28 @@ enum GridKernels3D {
         }
     }
 
-    /// Scatter-adds each point's output gradient into the level's table gradient; consecutive points in the
-    /// same cell are summed in registers first (see `GridKernels2D.backward`).
+    /// Scatter-adds each point's output gradient into the level's table gradient (one worker per level, so
+    /// the read-modify-writes need no atomics).
     @inline(__always)
     static func backward<V: GridFeatureVector, C: GridCorners3D>(_: V.Type, corners: C, scale: Float, gradient: UnsafeMutableRawPointer,
                                                                 input: UnsafePointer<Float>, outputGradient: UnsafeRawPointer,
                                                                 rowBytes: Int, range: Range<Int>) {
         let vb = V.width &* 4
         let grad = UnsafeRawPointer(gradient)
-        @inline(__always) func add(_ index: Int, _ d: V) {
-            let b = index &* vb
-            V.load(grad, b).adding(d, times: 1).store(gradient, b)
-        }
         withGridLaneBuffer { lane in
-            var p = SIMD8<Int32>(repeating: -1)
-            var a0 = V.zeroVector, a1 = V.zeroVector, a2 = V.zeroVector, a3 = V.zeroVector
-            var a4 = V.zeroVector, a5 = V.zeroVector, a6 = V.zeroVector, a7 = V.zeroVector
-            @inline(__always) func flush() {
-                if p[0] >= 0 {
-                    add(Int(p[0]), a0); add(Int(p[1]), a1); add(Int(p[2]), a2); add(Int(p[3]), a3)
-                    add(Int(p[4]), a4); add(Int(p[5]), a5); add(Int(p[6]), a6); add(Int(p[7]), a7)
-                }
-            }
             var i = range.lowerBound
             while i < range.upperBound {
                 let n = min(8, range.upperBound &- i)
                 _ = group(corners, scale, input, i, n, lane)
                 for j in 0..<n {
                     let d = V.load(outputGradient, (i &+ j) &* rowBytes)
-                    let c = SIMD8<Int32>(Int32(truncatingIfNeeded: lane.index(0, j)), Int32(truncatingIfNeeded: lane.index(1, j)),
-                                         Int32(truncatingIfNeeded: lane.index(2, j)), Int32(truncatingIfNeeded: lane.index(3, j)),
-                                         Int32(truncatingIfNeeded: lane.index(4, j)), Int32(truncatingIfNeeded: lane.index(5, j)),
-                                         Int32(truncatingIfNeeded: lane.index(6, j)), Int32(truncatingIfNeeded: lane.index(7, j)))
-                    if c != p {
-                        flush()
-                        p = c
-                        a0 = d.scaled(lane.weight(0, j)); a1 = d.scaled(lane.weight(1, j))
-                        a2 = d.scaled(lane.weight(2, j)); a3 = d.scaled(lane.weight(3, j))
-                        a4 = d.scaled(lane.weight(4, j)); a5 = d.scaled(lane.weight(5, j))
-                        a6 = d.scaled(lane.weight(6, j)); a7 = d.scaled(lane.weight(7, j))
-                    } else {
-                        a0 = a0.adding(d, times: lane.weight(0, j)); a1 = a1.adding(d, times: lane.weight(1, j))
-                        a2 = a2.adding(d, times: lane.weight(2, j)); a3 = a3.adding(d, times: lane.weight(3, j))
-                        a4 = a4.adding(d, times: lane.weight(4, j)); a5 = a5.adding(d, times: lane.weight(5, j))
-                        a6 = a6.adding(d, times: lane.weight(6, j)); a7 = a7.adding(d, times: lane.weight(7, j))
+                    for c in 0..<8 {
+                        let b = lane.index(c, j) &* vb
+                        V.load(grad, b).adding(d, times: lane.weight(c, j)).store(gradient, b)
                     }
                 }
                 i &+= 8
             }
-            flush()
         }
     }
 

@@ -114,22 +114,42 @@ public enum Activation: String, CaseIterable, Sendable {
     /// activation in place (the derivative, when saved, goes to `derivative` with the same layout).
     public func forward(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>,
                         derivative: UnsafeMutablePointer<Float>?) {
+        let d = savesDerivative ? derivative : nil
+        switch self {
+        case .none: mapRows(x, rows, width, bias, d) { z, _ in z }
+        case .relu: mapRows(x, rows, width, bias, d) { z, _ in Activation.evaluate(.relu, z) }
+        case .leakyReLU: mapRows(x, rows, width, bias, d) { z, _ in Activation.evaluate(.leakyReLU, z) }
+        case .sigmoid: mapRows(x, rows, width, bias, d) { z, _ in Activation.evaluate(.sigmoid, z) }
+        case .exponential: mapRows(x, rows, width, bias, d) { z, _ in Activation.evaluate(.exponential, z) }
+        case .softplus: mapRows(x, rows, width, bias, d) { z, _ in Activation.evaluate(.softplus, z) }
+        case .sine: mapRows(x, rows, width, bias, d) { z, dz in Activation.evaluate(.sine, z, &dz) }
+        case .tanh: mapRows(x, rows, width, bias, d) { z, _ in Activation.evaluate(.tanh, z) }
+        case .silu: mapRows(x, rows, width, bias, d) { z, dz in Activation.evaluate(.silu, z, &dz) }
+        case .squareplus: mapRows(x, rows, width, bias, d) { z, _ in Activation.evaluate(.squareplus, z) }
+        }
+    }
+
+    /// `x[r][j] = body(x[r][j] + bias[j])` row by row, eight columns at a time.
+    @inline(__always)
+    private func mapRows(_ x: UnsafeMutablePointer<Float>, _ rows: Int, _ width: Int, _ bias: UnsafePointer<Float>,
+                         _ derivative: UnsafeMutablePointer<Float>?,
+                         _ body: (SIMD8<Float>, inout SIMD8<Float>) -> SIMD8<Float>) {
+        let b = UnsafeMutablePointer(mutating: bias)
         for r in 0..<rows {
             let row = r &* width
             var j = 0
             while j < width {
                 let n = min(8, width &- j)
-                let z = load(x, row &+ j, n) + load(UnsafeMutablePointer(mutating: bias), j, n)
                 var d = SIMD8<Float>()
-                let y = Activation.evaluate(self, z, &d)
+                let y = body(load(x, row &+ j, n) + load(b, j, n), &d)
                 store(y, x, row &+ j, n)
-                if let derivative, savesDerivative { store(d, derivative, row &+ j, n) }
+                if let derivative { store(d, derivative, row &+ j, n) }
                 j &+= 8
             }
         }
     }
 
-    /// f(z) for eight lanes; sets `derivative` to f'(z) for the activations that save it.
+    /// f(z) for eight lanes.
     @inline(__always)
     static func evaluate(_ activation: Activation, _ z: SIMD8<Float>) -> SIMD8<Float> {
         var unused = SIMD8<Float>()
