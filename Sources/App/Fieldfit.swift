@@ -5,7 +5,13 @@ import Foundation
 /// on stderr and a non-zero exit status.
 public enum Fieldfit {
     /// Runs `fieldfit` with `arguments` (without the program name); returns the exit status.
+    /// Errors are written to stderr.
     public static func main(_ arguments: [String]) -> Int32 {
+        run(arguments) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    }
+
+    /// Runs `fieldfit` with `arguments`, handing each error line to `reportError`; returns the exit status.
+    public static func run(_ arguments: [String], reportError: (String) -> Void) -> Int32 {
         do {
             let options = try Options.parse(arguments)
             if options.help {
@@ -23,10 +29,10 @@ public enum Fieldfit {
             try run.run()
             return 0
         } catch let error as FieldError {
-            FileHandle.standardError.write(Data(("fieldfit: " + error.description + "\n").utf8))
+            reportError("fieldfit: " + error.description)
             return 1
         } catch {
-            FileHandle.standardError.write(Data("fieldfit: \(error)\n".utf8))
+            reportError("fieldfit: \(error)")
             return 1
         }
     }

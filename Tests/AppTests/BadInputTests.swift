@@ -44,7 +44,7 @@ import Testing
         expectFailure(sceneText(encoding: #"{"otype": "HashGrid", "n_levels": -3}"#), ["bad.json", "encoding.n_levels"])
         expectFailure(sceneText(network: #"{"otype": "MLP", "n_neurons": 0}"#), ["bad.json", "network.n_neurons"])
         expectFailure(sceneText(training: "\"steps\": 5, \"batch_size\": -1"), ["bad.json", "training.batch_size"])
-        expectFailure(sceneText(encoding: #"{"otype": "HashGrid", "n_levels": 64, "n_features_per_level": 8, "log2_hashmap_size": 30}"#),
+        expectFailure(sceneText(encoding: #"{"otype": "HashGrid", "n_levels": 16, "n_features_per_level": 8, "log2_hashmap_size": 30, "per_level_scale": 2}"#),
                       ["bad.json", "encoding", "GiB"])
     }
 

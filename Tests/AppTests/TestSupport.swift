@@ -38,18 +38,11 @@ func sceneText(procedural: String = "blobs", size: Int = 64, encoding: String? =
     """
 }
 
-/// Runs `fieldfit` in-process on `arguments`; returns the exit status and what it wrote to stderr.
+/// Runs `fieldfit` in-process on `arguments`; returns the exit status and the error lines it reported.
 func runFieldfit(_ arguments: [String]) -> (status: Int32, stderr: String) {
-    let pipe = Pipe()
-    let saved = dup(STDERR_FILENO)
-    dup2(pipe.fileHandleForWriting.fileHandleDescriptor, STDERR_FILENO)
-    let status = Fieldfit.main(arguments)
-    fflush(nil)
-    dup2(saved, STDERR_FILENO)
-    close(saved)
-    pipe.fileHandleForWriting.closeFile()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    return (status, text)
+    var lines: [String] = []
+    let status = Fieldfit.run(arguments) { lines.append($0) }
+    return (status, lines.map { $0 + "\n" }.joined())
 }
 
 /// The `final` object of a run folder's metrics.json.
@@ -64,6 +57,3 @@ func number(_ v: JSONValue?) -> Double {
     return .nan
 }
 
-extension FileHandle {
-    var fileHandleDescriptor: Int32 { fileDescriptor }
-}
