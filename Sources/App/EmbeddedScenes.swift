@@ -15,7 +15,7 @@ public enum EmbeddedScenes {
                   "n_neurons": 64, "n_hidden_layers": 2},
       "loss": {"otype": "L2"},
       "optimizer": {"otype": "Adam", "learning_rate": 1e-2, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-15, "l2_reg": 0},
-      "training": {"seconds": 10, "batch_size": 65536, "seed": 1337}
+      "training": {"seconds": 10, "batch_size": 16384, "seed": 1337}
     }
     """
 

@@ -39,7 +39,7 @@ public struct Scene {
         /// Stop after this many seconds of training in total (0 = no time limit).
         public var seconds: Double = 0
         /// Samples per step.
-        public var batchSize: Int = 1 << 16
+        public var batchSize: Int = 1 << 14
         /// Seed for initialisation and sampling.
         public var seed: UInt64 = 1337
         /// Worker threads (0 = one per core).
