@@ -178,6 +178,16 @@ public final class MLP: DifferentiableModule {
         } else {
             ctx = nil
         }
+        forEachBlock(batch: batch, pool: pool) { row, rows, slot, _ in
+            forwardBlock(input: input, output: output, row: row, rows: rows, slot: slot, values: values, context: ctx)
+        }
+    }
+
+    /// Walks the batch the way both passes do: a fixed number of slots (set by the batch, not the thread
+    /// count, so results do not depend on it), slots spread over the workers, each slot cut into blocks of
+    /// `chunkRows` rows. `body(row, rows, slot, firstBlockOfSlot)`.
+    @inline(__always)
+    private func forEachBlock(batch: Int, pool: WorkerPool, _ body: (Int, Int, Int, Bool) -> Void) {
         let used = usedSlots(batch)
         let workers = min(pool.threads, used)
         let c = chunkRows
@@ -187,9 +197,11 @@ public final class MLP: DifferentiableModule {
             for s in s0..<s1 {
                 let r1 = WorkerPool.blockStart(s + 1, of: used, count: batch, granularity: c)
                 var r = WorkerPool.blockStart(s, of: used, count: batch, granularity: c)
+                var first = true
                 while r < r1 {
                     let rows = min(c, r1 - r)
-                    forwardBlock(input: input, output: output, row: r, rows: rows, slot: s, values: values, context: ctx)
+                    body(r, rows, s, first)
+                    first = false
                     r += rows
                 }
             }
@@ -239,23 +251,9 @@ public final class MLP: DifferentiableModule {
         precondition(batch <= ctx.capacity, "MLP.backward: batch exceeds context capacity")
         if batch <= 0 { return }
         let used = usedSlots(batch)
-        let workers = min(pool.threads, used)
-        let c = chunkRows
-        pool.parallelFor(workers) { w in
-            let s0 = WorkerPool.blockStart(w, of: workers, count: used)
-            let s1 = WorkerPool.blockStart(w + 1, of: workers, count: used)
-            for s in s0..<s1 {
-                let r1 = WorkerPool.blockStart(s + 1, of: used, count: batch, granularity: c)
-                var r = WorkerPool.blockStart(s, of: used, count: batch, granularity: c)
-                var first = true
-                while r < r1 {
-                    let rows = min(c, r1 - r)
-                    backwardBlock(input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
-                                  row: r, rows: rows, slot: s, first: first, values: values, context: ctx)
-                    first = false
-                    r += rows
-                }
-            }
+        forEachBlock(batch: batch, pool: pool) { row, rows, slot, first in
+            backwardBlock(input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
+                          row: row, rows: rows, slot: slot, first: first, values: values, context: ctx)
         }
         // gradients += Σ_slot partial (in slot order), split over parameter ranges.
         let count = parameterCountStored

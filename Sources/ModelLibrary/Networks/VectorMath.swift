@@ -32,19 +32,6 @@ public enum VectorMath {
         return y
     }
 
-    /// √x for x ≥ 0 (within 2 ulp; exact 0 gives 0). The standard library's SIMD `squareRoot()` becomes
-    /// eight scalar libm calls; this stays in vector registers (bit-trick 1/√x, three Newton steps, x·(1/√x)).
-    @inline(__always)
-    public static func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-        var y = unsafeBitCast(0x5F37_5A86 &- (bits &>> 1), to: SIMD8<Float>.self)
-        let half = 0.5 * x
-        y = y * (1.5 - half * y * y)
-        y = y * (1.5 - half * y * y)
-        y = y * (1.5 - half * y * y)
-        return x * y
-    }
-
     /// The logistic function 1 / (1 + e⁻ˣ).
     @inline(__always)
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + exp(-x)) }

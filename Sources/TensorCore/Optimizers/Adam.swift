@@ -282,7 +282,7 @@ private struct AdamKernel {
         if l2 != 0 { g = g + l2 * w }
         m = beta1 * m + oneMinusBeta1 * g
         v = beta2 * v + oneMinusBeta2 * (g * g)
-        let stepSize = clamp(rate / (squareRoot(v) + epsilon), lower, upper)
+        let stepSize = clamp(rate / (SIMDMath.squareRoot(v) + epsilon), lower, upper)
         if decays {
             let sign = unsafeBitCast(w, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x8000_0000)
             let magnitude = unsafeBitCast(absoluteDecay * rate, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x7FFF_FFFF)
@@ -404,20 +404,6 @@ private func clamp(_ x: SIMD8<Float>, _ lower: SIMD8<Float>, _ upper: SIMD8<Floa
     r.replace(with: lower, where: x .< lower)
     r.replace(with: upper, where: r .> upper)
     return r
-}
-
-/// √x lane by lane for x ≥ 0 (within 2 ulp). The standard library's SIMD `squareRoot()` becomes eight
-/// scalar libm calls here; this stays in vector registers: the bit-trick estimate of 1/√x, three Newton
-/// steps, then x·(1/√x). Deterministic, and exact 0 gives 0.
-@inline(__always)
-private func squareRoot(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
-    var y = unsafeBitCast(0x5F37_5A86 &- (bits &>> 1), to: SIMD8<Float>.self)
-    let half = 0.5 * x
-    y = y * (1.5 - half * y * y)
-    y = y * (1.5 - half * y * y)
-    y = y * (1.5 - half * y * y)
-    return x * y
 }
 
 /// Whether any bit of a 32-byte vector is set. (The standard library's `any`/`all`/`==` on eight lanes
