@@ -19,9 +19,36 @@ public enum EmbeddedScenes {
     }
     """
 
+    /// The SDF demo (`fieldfit demo-sdf`): a rounded box, a ball and a torus given by their exact distance
+    /// functions, fitted for 10 seconds, then rendered and meshed.
+    public static let sdfSceneText = """
+    {
+      "name": "demo-sdf",
+      "task": "sdf",
+      "data": {"shape": "trio"},
+      "encoding": {"otype": "HashGrid", "n_levels": 12, "n_features_per_level": 2,
+                   "log2_hashmap_size": 17, "base_resolution": 16},
+      "network": {"otype": "FullyFusedMLP", "activation": "ReLU", "output_activation": "None",
+                  "n_neurons": 64, "n_hidden_layers": 2},
+      "loss": {"otype": "MAPE"},
+      "optimizer": {"otype": "Adam", "learning_rate": 5e-4, "beta1": 0.9, "beta2": 0.99, "epsilon": 1e-15},
+      "training": {"seconds": 10, "batch_size": 16384, "seed": 1337},
+      "render": {"orbit": 4, "width": 512, "height": 512}
+    }
+    """
+
+    /// The embedded scenes by the name that selects them on the command line.
+    public static let texts = ["demo": defaultSceneText, "demo-sdf": sdfSceneText]
+
     /// The default scene, parsed.
     public static func defaultScene() throws(FieldError) -> Scene {
-        try Scene(json: try JSONParser.parse(defaultSceneText, file: "<embedded demo scene>"),
-                  file: "<embedded demo scene>", defaultName: "demo", resolvePathsAgainst: nil)
+        try named("demo")!
+    }
+
+    /// The embedded scene `name`, parsed; nil when there is none of that name.
+    public static func named(_ name: String) throws(FieldError) -> Scene? {
+        guard let text = texts[name] else { return nil }
+        let file = "<embedded scene \(name)>"
+        return try Scene(json: try JSONParser.parse(text, file: file), file: file, defaultName: name, resolvePathsAgainst: nil)
     }
 }

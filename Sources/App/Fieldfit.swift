@@ -18,13 +18,26 @@ public enum Fieldfit {
                 print(Options.usage)
                 return 0
             }
-            let run: ImageFitRun
+            switch options.command {
+            case .mesh(let path):
+                try TrainedRun(path: path, threads: options.threads).exportMesh(options: options)
+                return 0
+            case .render(let path):
+                try TrainedRun(path: path, threads: options.threads).render(options: options)
+                return 0
+            case .fit:
+                break
+            }
+            let run: FitRun
             if let resume = options.resume {
-                run = try ImageFitRun.resume(from: resume, options: options)
+                run = try FitRun.resume(from: resume, options: options)
             } else {
-                var scene = try options.scenePath.map { (p: String) throws(FieldError) in try Scene.load(p) } ?? EmbeddedScenes.defaultScene()
+                var scene = try options.scenePath.map { (p: String) throws(FieldError) in
+                    if !FileAccess.exists(p), let embedded = try EmbeddedScenes.named(p) { return embedded }
+                    return try Scene.load(p)
+                } ?? EmbeddedScenes.defaultScene()
                 options.apply(to: &scene)
-                run = try ImageFitRun(scene: scene, quiet: options.quiet)
+                run = try FitRun(scene: scene, quiet: options.quiet)
             }
             try run.run()
             return 0

@@ -2,6 +2,25 @@ import FieldIO
 
 /// The command line of `fieldfit`, parsed.
 public struct Options: Equatable {
+    /// What `fieldfit` was asked to do.
+    public enum Command: Equatable {
+        /// Fit a scene (or resume a run).
+        case fit
+        /// Extract a mesh from a trained SDF run.
+        case mesh(run: String)
+        /// Render a trained run's views again.
+        case render(run: String)
+    }
+
+    /// The command (the default is a fit).
+    public var command = Command.fit
+    /// `mesh`: marching-cubes cells per axis (nil: the scene's setting).
+    public var meshResolution: Int?
+    /// `render`: views on the orbit (nil: the scene's setting).
+    public var orbitViews: Int?
+    /// `render`: image size (nil: the scene's setting).
+    public var width: Int?
+    public var height: Int?
     /// The scene file to fit (nil: the embedded demo scene, unless resuming).
     public var scenePath: String?
     /// Overrides the output folder.
@@ -25,10 +44,17 @@ public struct Options: Equatable {
     public static let usage = """
     usage: fieldfit [SCENE.json] [options]
            fieldfit --resume RUN_DIR [options]
+           fieldfit mesh RUN_DIR [--resolution N] [--out FILE]
+           fieldfit render RUN_DIR [--orbit N] [--width W] [--height H] [--out DIR]
 
-    Fits a neural field to the scene's data and writes a run folder: config.json, the reconstruction
-    and error PNGs, metrics.json, a PSNR-over-time plot and a checkpoint. With no scene file it fits the
-    embedded demo scene (a procedural image; no files needed).
+    Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a
+    score-over-time plot, a checkpoint, and the task's outputs (image: the reconstruction and error
+    PNGs; sdf: sphere-traced renders and a marching-cubes mesh). With no scene file it fits the
+    embedded demo scene (a procedural image; no files needed); `fieldfit demo-sdf` fits the embedded
+    SDF scene (analytic shapes; no files needed).
+
+    `mesh` extracts the zero level set of a trained SDF run as PLY and OBJ (in the mesh's units);
+    `render` writes a trained SDF run's views again (orbit and the scene's cameras) without training.
 
     options:
       --out DIR         write the run folder here (default: runs/<scene name>)
@@ -38,6 +64,9 @@ public struct Options: Equatable {
       --threads N       worker threads (default: one per core)
       --quiet           no progress line
       --resume RUN_DIR  continue that run from its checkpoint, with the optimizer state
+      --resolution N    mesh: marching-cubes cells per axis, 16...1024 (default: the scene's, 256)
+      --orbit N         render: views on the orbit (default: the scene's)
+      --width W, --height H   render: image size in pixels (default: the scene's)
       -h, --help        this text
     """
 
@@ -50,9 +79,27 @@ public struct Options: Equatable {
             guard i < arguments.count else { throw FieldError(location: flag, "expects a value") }
             return arguments[i]
         }
+        func integer(_ flag: String, _ range: ClosedRange<Int>) throws(FieldError) -> Int {
+            let v = try value(flag)
+            guard let n = Int(v), range.contains(n) else {
+                throw FieldError(location: flag, "expected an integer in \(range.lowerBound)...\(range.upperBound), got \"\(v)\"")
+            }
+            return n
+        }
+        if let first = arguments.first, first == "mesh" || first == "render" {
+            guard arguments.count >= 2, !arguments[1].hasPrefix("-") else {
+                throw FieldError(location: first, "expects a run folder: fieldfit \(first) RUN_DIR")
+            }
+            o.command = first == "mesh" ? .mesh(run: arguments[1]) : .render(run: arguments[1])
+            i = 2
+        }
         while i < arguments.count {
             let a = arguments[i]
             switch a {
+            case "--resolution": o.meshResolution = try integer(a, 16...1024)
+            case "--orbit": o.orbitViews = try integer(a, 0...10_000)
+            case "--width": o.width = try integer(a, 1...8192)
+            case "--height": o.height = try integer(a, 1...8192)
             case "-h", "--help": o.help = true
             case "--quiet", "-q": o.quiet = true
             case "--out": o.outputFolder = try value(a)
@@ -79,6 +126,13 @@ public struct Options: Equatable {
                 o.scenePath = a
             }
             i += 1
+        }
+        if o.command != .fit {
+            if let p = o.scenePath { throw FieldError(location: p, "unexpected argument after the run folder") }
+            if o.resume != nil { throw FieldError(location: "--resume", "does not go with mesh or render") }
+        } else if o.meshResolution != nil || o.orbitViews != nil || o.width != nil || o.height != nil {
+            throw FieldError(location: o.meshResolution != nil ? "--resolution" : (o.orbitViews != nil ? "--orbit" : "--width"),
+                             "only goes with fieldfit mesh or fieldfit render")
         }
         if o.resume != nil && o.scenePath != nil {
             throw FieldError(location: "--resume", "give either a scene file or --resume RUN_DIR, not both")

@@ -54,7 +54,7 @@ public final class Trainer {
 
     /// Runs `body` with the model bound to its inference parameters (e.g. the EMA average), then restores
     /// the training parameters exactly.
-    public func withInferenceParameters<R>(_ body: () throws -> R) rethrows -> R {
+    public func withInferenceParameters<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         let inference = optimizer.inferenceValues(store)
         if inference == UnsafePointer(store.values.pointer) { return try body() }
         let saved = backup ?? FloatBuffer(count: store.count)
@@ -74,6 +74,25 @@ public final class Trainer {
             let n = min(batchCapacity, batch - start)
             model.forward(input: input + start * model.inputWidth, output: out + start * model.outputWidth,
                           batch: n, context: context, pool: pool)
+            start += n
+        }
+    }
+
+    /// Outputs and their gradients with respect to the inputs (`[batch, inputWidth]`) of a model with one
+    /// output column, e.g. the normals of a distance field. Processed in chunks of the batch capacity
+    /// through the training context; parameter gradients are clobbered (the next step clears them), so
+    /// call it outside a step, inside `withInferenceParameters` for averaged weights.
+    public func inputGradients(input: UnsafePointer<Float>, output out: UnsafeMutablePointer<Float>,
+                               gradient: UnsafeMutablePointer<Float>, batch: Int, pool: WorkerPool) {
+        precondition(model.outputWidth == 1, "Trainer.inputGradients: the model must have one output")
+        var start = 0
+        while start < batch {
+            let n = min(batchCapacity, batch - start)
+            let x = input + start * model.inputWidth
+            model.forward(input: x, output: out + start, batch: n, context: context, pool: pool)
+            outputGradient.pointer.update(repeating: 1, count: n)
+            model.backward(input: x, output: out + start, outputGradient: outputGradient.pointer,
+                           inputGradient: gradient + start * model.inputWidth, batch: n, context: context, pool: pool)
             start += n
         }
     }

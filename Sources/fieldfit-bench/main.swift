@@ -3,7 +3,7 @@ import Foundation
 import TensorCore
 
 /// fieldfit-bench: measures the figures the issues ask for and prints them as a table and as JSON.
-/// usage: fieldfit-bench [--threads N] [--only kernels|fit] [--json FILE]
+/// usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc] [--json FILE]
 var threads = 2
 var only = ""
 var jsonPath = ""
@@ -15,7 +15,7 @@ while !arguments.isEmpty {
     case "--only": only = arguments.isEmpty ? "" : arguments.removeFirst()
     case "--json": jsonPath = arguments.isEmpty ? "" : arguments.removeFirst()
     default:
-        print("usage: fieldfit-bench [--threads N] [--only kernels|fit] [--json FILE]")
+        print("usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc] [--json FILE]")
         exit(a == "--help" || a == "-h" ? 0 : 2)
     }
 }
@@ -27,9 +27,19 @@ if only.isEmpty || only == "kernels" {
     figures += encodingBenchmarks(threads: threads)
     figures += networkBenchmarks(threads: threads)
 }
+if only.isEmpty || only == "geometry" {
+    figures += geometryBenchmarks(threads: threads)
+}
+if only.isEmpty || only == "mc" {
+    figures += marchingCubesBenchmarks(threads: threads)
+}
 if only.isEmpty || only == "fit" {
     figures += imageFitBenchmark(fieldfit: executableFolder + "/fieldfit", scene: packageRoot + "/scenes/astronaut-bench.json",
                                  threads: threads, seconds: 6)
+}
+if only.isEmpty || only == "sdf" {
+    figures += sdfFitBenchmark(fieldfit: executableFolder + "/fieldfit", scene: packageRoot + "/scenes/bunny-bench.json",
+                               threads: threads, seconds: 30)
 }
 
 func format(_ v: Double) -> String { v.isNaN ? "n/a" : String(format: v >= 100 ? "%.1f" : "%.3g", v) }

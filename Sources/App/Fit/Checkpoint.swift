@@ -14,11 +14,13 @@ enum Checkpoint {
         var trainingSeconds: Double
         var rng: RandomGenerator
         var evaluations: [Evaluation]
+        /// The task's extra state (see `FitTask.checkpointState`), or nil.
+        var taskState: JSONValue?
     }
 
     /// Saves the trainer's parameters, optimizer state and the loop state to `path`.
     static func save(trainer: Trainer, step: Int, trainingSeconds: Double, rng: RandomGenerator,
-                     evaluations: [Evaluation], to path: String) throws(FieldError) {
+                     evaluations: [Evaluation], taskState: JSONValue?, to path: String) throws(FieldError) {
         let tmp = path + ".tmp"
         try? FileManager.default.removeItem(atPath: tmp)
         try FileAccess.makeFolder(tmp)
@@ -42,6 +44,7 @@ enum Checkpoint {
             ("rng_state", .string(String(rng.state, radix: 16))), ("rng_increment", .string(String(rng.increment, radix: 16))),
             ("optimizer", .object(trainer.optimizer.stateScalars().map { ($0.name, JSONValue.double($0.value)) })),
             ("evaluations", .array(evaluations.map(\.json))),
+            ("task_state", taskState ?? .null),
         ])
         try FileAccess.writeAtomically(JSONWriter.string(state), to: (tmp as NSString).appendingPathComponent("state.json"))
         let old = path + ".old"
@@ -95,9 +98,11 @@ enum Checkpoint {
         var evaluations: [Evaluation] = []
         for e in try state.array("evaluations") ?? [] { evaluations.append(try Evaluation(json: e, file: statePath)) }
         _ = try state.int("format")
+        let taskState = state.value("task_state")
         let result = State(step: try state.int("step", default: 0, in: 0...Int.max),
                            trainingSeconds: try state.double("training_seconds", default: 0, in: 0...1e12),
-                           rng: RandomGenerator(state: rs, increment: ri), evaluations: evaluations)
+                           rng: RandomGenerator(state: rs, increment: ri), evaluations: evaluations,
+                           taskState: taskState)
         try state.finish()
         return result
     }

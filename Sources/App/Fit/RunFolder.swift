@@ -30,12 +30,12 @@ struct RunFolder {
         try FileAccess.writeAtomically(JSONWriter.string(json), to: file("metrics.json"))
     }
 
-    /// Writes psnr.png: PSNR over training seconds.
-    func writePlot(evaluations: [Evaluation], title: String) throws(FieldError) {
-        let points = evaluations.filter { $0.psnr.isFinite }.map { ($0.seconds, $0.psnr) }
+    /// Writes `<score>.png`: the score over training seconds.
+    func writePlot(evaluations: [Evaluation], score: String, label: String, title: String) throws(FieldError) {
+        let points = evaluations.map { (x: $0.seconds, y: $0[score]) }.filter { $0.y.isFinite }
         guard points.count >= 2 else { return }
-        var plot = LinePlot(width: 800, height: 480, title: title, xLabel: "training seconds", yLabel: "PSNR (dB)")
-        plot.add(series: LinePlot.Series(name: "PSNR", points: points.map { (x: $0.0, y: $0.1) }, color: (0.15, 0.4, 0.85)))
-        try plot.render().writePNG(to: file("psnr.png"))
+        var plot = LinePlot(width: 800, height: 480, title: title, xLabel: "training seconds", yLabel: label)
+        plot.add(series: LinePlot.Series(name: score, points: points, color: (0.15, 0.4, 0.85)))
+        try plot.render().writePNG(to: file("\(score).png"))
     }
 }

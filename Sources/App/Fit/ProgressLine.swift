@@ -1,6 +1,6 @@
 import Foundation
 
-/// The live progress line: step, loss, PSNR at the last evaluation, samples/s, elapsed and ETA.
+/// The live progress line: step, loss, the task's score at the last evaluation, samples/s, elapsed and ETA.
 /// Redrawn in place on a terminal; on a pipe, a plain line at most every few seconds.
 struct ProgressLine {
     private let isTerminal = isatty(STDOUT_FILENO) != 0
@@ -11,14 +11,14 @@ struct ProgressLine {
     init(quiet: Bool) { self.quiet = quiet }
 
     /// Shows the current state (throttled: 10 redraws/s on a terminal, one line per 2 s on a pipe).
-    mutating func update(step: Int, loss: Float, psnr: Double?, samplesPerSecond: Double, elapsed: Double,
+    mutating func update(step: Int, loss: Float, score: String?, samplesPerSecond: Double, elapsed: Double,
                          eta: Double?, force: Bool = false) {
         if quiet { return }
         let now = Date().timeIntervalSinceReferenceDate
         guard force || now - lastDraw >= (isTerminal ? 0.1 : 2.0) else { return }
         lastDraw = now
         var text = "step \(step)  loss \(String(format: "%.3g", loss))"
-        if let psnr { text += "  psnr \(String(format: "%.2f", psnr)) dB" }
+        if let score { text += "  " + score }
         text += "  \(ProgressLine.rate(samplesPerSecond)) samples/s  \(ProgressLine.clock(elapsed))"
         if let eta { text += "  eta \(ProgressLine.clock(eta))" }
         if isTerminal {

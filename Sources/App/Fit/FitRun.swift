@@ -1,0 +1,166 @@
+import FieldIO
+import Foundation
+import ModelLibrary
+import TensorCore
+
+/// One fit of a scene from start (or checkpoint) to its limits, for any task: the training loop,
+/// periodic evaluation, progress, checkpoints, the metrics file and the score plot. What is task
+/// specific (batches, scores, outputs) comes from the scene's `FitTask`.
+final class FitRun {
+    let scene: Scene
+    let task: FitTask
+    let trainer: Trainer
+    let pool: WorkerPool
+    let folder: RunFolder
+    private let quiet: Bool
+    private var step = 0
+    private var trainingSeconds = 0.0
+    private var rng: RandomGenerator
+    private var evaluations: [Evaluation] = []
+    private let batchInput: FloatBuffer
+    private let batchTarget: FloatBuffer
+
+    /// Sets up a fresh run of `scene`: loads the data, builds the model, creates the run folder.
+    init(scene original: Scene, quiet: Bool) throws(FieldError) {
+        pool = WorkerPool(threads: original.training.threads > 0 ? original.training.threads : ProcessInfo.processInfo.activeProcessorCount)
+        var scene = original
+        task = try TaskFactory.makeTask(&scene, pool: pool)
+        self.scene = scene
+        self.quiet = quiet
+        let batch = scene.training.batchSize
+        trainer = try TaskFactory.makeTrainer(scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
+        rng = RandomGenerator(seed: scene.training.seed, stream: 0xBA7C4)
+        batchInput = FloatBuffer(count: batch * task.inputWidth)
+        batchTarget = FloatBuffer(count: batch * task.outputWidth)
+        folder = try RunFolder(path: scene.outputFolder.isEmpty ? "runs/\(scene.name)" : scene.outputFolder)
+        try folder.writeConfig(scene.resolvedJSON)
+    }
+
+    /// Re-opens the run in `path` and restores its checkpoint (parameters, optimizer state, RNG, history).
+    static func resume(from path: String, options: Options) throws(FieldError) -> FitRun {
+        var scene = try Scene.loadRun(path)
+        options.apply(to: &scene)
+        let run = try FitRun(scene: scene, quiet: options.quiet)
+        let state = try Checkpoint.load(from: run.folder.checkpointPath, into: run.trainer)
+        run.step = state.step
+        run.trainingSeconds = state.trainingSeconds
+        run.rng = state.rng
+        run.evaluations = state.evaluations
+        return run
+    }
+
+    /// Trains until the step or time limit, evaluating, checkpointing and reporting on the way,
+    /// then writes the final outputs.
+    func run() throws(FieldError) {
+        let t = scene.training
+        let batch = t.batchSize
+        var progress = ProgressLine(quiet: quiet)
+        func limitReached() -> Bool {
+            (t.steps > 0 && step >= t.steps) || (t.seconds > 0 && trainingSeconds >= t.seconds)
+        }
+        if limitReached() && !evaluations.isEmpty {
+            throw FieldError(file: folder.path, "the run already has \(step) steps (\(String(format: "%.1f", trainingSeconds)) s); pass --steps or --seconds with a larger total to train further")
+        }
+        if !quiet {
+            print("fieldfit: \(scene.name): \(task.summary), \(trainer.store.count) parameters, batch \(batch), \(pool.threads) threads → \(folder.path)")
+        }
+        var lastEvalSeconds = trainingSeconds, lastEvalStep = step, lastCheckpointSeconds = trainingSeconds
+        var lossSum = 0.0, lossCount = 0
+        var lastLoss: Float = 0
+        var lastGood: (step: Int, saved: Bool) = (step, false)
+        if evaluations.isEmpty { evaluations.append(evaluate(loss: .nan)) }
+
+        while !limitReached() {
+            let t0 = monotonicSeconds()
+            task.sampleBatch(batch: batch, input: batchInput.pointer, targets: batchTarget.pointer, rng: &rng, pool: pool)
+            lastLoss = trainer.step(input: batchInput.pointer, target: batchTarget.pointer, batch: batch, pool: pool)
+            trainingSeconds += monotonicSeconds() - t0
+            step += 1
+            guard lastLoss.isFinite else {
+                progress.finish()
+                let kept = lastGood.saved ? "the last good checkpoint (step \(lastGood.step)) is kept in \(folder.checkpointPath)"
+                                          : "no checkpoint had been written yet"
+                throw FieldError(file: folder.path, "training diverged: the loss became \(lastLoss) at step \(step); \(kept)")
+            }
+            lossSum += Double(lastLoss)
+            lossCount += 1
+            let evalDue = t.evalEverySteps > 0 ? step - lastEvalStep >= t.evalEverySteps
+                                                : trainingSeconds - lastEvalSeconds >= t.evalEverySeconds
+            if evalDue || limitReached() {
+                evaluations.append(evaluate(loss: lossSum / Double(max(lossCount, 1))))
+                lossSum = 0; lossCount = 0
+                lastEvalSeconds = trainingSeconds; lastEvalStep = step
+            }
+            if trainingSeconds - lastCheckpointSeconds >= t.checkpointEverySeconds {
+                try saveCheckpoint()
+                lastCheckpointSeconds = trainingSeconds
+                lastGood = (step, true)
+            }
+            let headline = evaluations.last.map { $0[task.headline.name] }.flatMap { $0.isNaN ? nil : task.headline.format($0) }
+            progress.update(step: step, loss: lastLoss, score: headline,
+                            samplesPerSecond: Double(step * batch) / max(trainingSeconds, 1e-9),
+                            elapsed: trainingSeconds, eta: eta(), force: limitReached())
+        }
+        progress.finish()
+        try saveCheckpoint()
+        try writeOutputs()
+    }
+
+    private func saveCheckpoint() throws(FieldError) {
+        try Checkpoint.save(trainer: trainer, step: step, trainingSeconds: trainingSeconds, rng: rng,
+                            evaluations: evaluations, taskState: task.checkpointState, to: folder.checkpointPath)
+    }
+
+    /// Seconds of training left, from whichever limit is nearer.
+    private func eta() -> Double? {
+        let t = scene.training
+        var left: [Double] = []
+        if t.seconds > 0 { left.append(max(0, t.seconds - trainingSeconds)) }
+        if t.steps > 0, step > 0 { left.append(Double(max(0, t.steps - step)) * trainingSeconds / Double(step)) }
+        return left.min()
+    }
+
+    /// Scores the field with its inference parameters.
+    private func evaluate(loss: Double) -> Evaluation {
+        let scores = trainer.withInferenceParameters { task.evaluate(trainer, pool: pool) }
+        return Evaluation(step: step, seconds: trainingSeconds, loss: loss, scores: scores)
+    }
+
+    /// Writes the task's outputs, metrics.json and the score plot, and prints the summary line.
+    private func writeOutputs() throws(FieldError) {
+        let last = evaluations.last!
+        let headline = task.headline
+        var final: [(key: String, value: JSONValue)] = [("step", .int(step)), ("seconds", .double(trainingSeconds))]
+        final += last.scores.map { ($0.name, JSONValue.double($0.value)) }
+        try trainer.withInferenceParameters { () throws(FieldError) in
+            try task.writeOutputs(trainer, history: evaluations, folder: folder, pool: pool, final: &final, quiet: quiet)
+        }
+        final.append(("samples_per_second", .double(Double(step * scene.training.batchSize) / max(trainingSeconds, 1e-9))))
+        final.append(("parameters", .int(trainer.store.count)))
+        var reached: [(key: String, value: JSONValue)] = []
+        for threshold in headline.thresholds {
+            let seconds = Evaluation.secondsToReach(threshold, score: headline.name, in: evaluations)
+            reached.append((FitRun.thresholdKey(threshold), seconds.map { .double($0) } ?? .null))
+        }
+        final.append(("seconds_to_\(headline.name)", .object(reached)))
+        if let peak = ProcessMemory.peakResidentMiB() { final.append(("peak_memory_mib", .double(peak))) }
+        try folder.writeMetrics(.object([
+            ("scene", .string(scene.name)), ("task", .string(scene.task.rawValue)),
+            ("evaluations", .array(evaluations.map(\.json))), ("final", .object(final)),
+        ]))
+        try folder.writePlot(evaluations: evaluations, score: headline.name, label: headline.label,
+                             title: "\(scene.name): \(headline.label) over training time")
+        if !quiet {
+            let reach = headline.thresholds.suffix(3).compactMap { th in
+                Evaluation.secondsToReach(th, score: headline.name, in: evaluations).map {
+                    "\(FitRun.thresholdKey(th)) at \(String(format: "%.2f", $0)) s"
+                }
+            }
+            print("fieldfit: \(step) steps in \(String(format: "%.2f", trainingSeconds)) s of training, \(headline.format(last[headline.name]))"
+                  + (reach.isEmpty ? "" : " (" + reach.joined(separator: ", ") + ")") + " → \(folder.path)")
+        }
+    }
+
+    /// 35 → "35", 0.995 → "0.995".
+    static func thresholdKey(_ v: Double) -> String { v.rounded() == v ? "\(Int(v))" : "\(v)" }
+}

@@ -1,0 +1,40 @@
+import FieldIO
+import ModelLibrary
+import TensorCore
+
+/// What the fit loop needs from a task (image, SDF, …): training batches, evaluation scores, and the
+/// outputs written at the end. The loop itself (`FitRun`) is shared by every task.
+protocol FitTask: AnyObject {
+    /// Columns of the field's input (2 for uv, 3 for xyz).
+    var inputWidth: Int { get }
+    /// Columns of the field's output.
+    var outputWidth: Int { get }
+    /// One line describing the data, for the start-of-run message (e.g. "512×512 image").
+    var summary: String { get }
+    /// The score shown on the progress line and plotted over time (e.g. `psnr`).
+    var headline: HeadlineScore { get }
+    /// Extra state to keep in checkpoints (e.g. the mesh-to-unit-cube transform), or nil.
+    var checkpointState: JSONValue? { get }
+
+    /// Fills a training batch: `[batch, inputWidth]` inputs and `[batch, outputWidth]` targets.
+    func sampleBatch(batch: Int, input: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>,
+                     rng: inout RandomGenerator, pool: WorkerPool)
+    /// Scores the current field (the trainer is already bound to its inference parameters).
+    func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score]
+    /// Writes the task's outputs into the run folder at the end of a fit, and adds its final figures
+    /// to `final` (metrics.json's `final` object).
+    func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
+                      final: inout [(key: String, value: JSONValue)], quiet: Bool) throws(FieldError)
+}
+
+/// The score a task reports on the progress line and in its plot.
+struct HeadlineScore {
+    /// The score's name in `Evaluation.scores` (e.g. `psnr`).
+    var name: String
+    /// The plot's axis label (e.g. "PSNR (dB)").
+    var label: String
+    /// Formats a value for the progress line (e.g. "psnr 31.20 dB").
+    var format: (Double) -> String
+    /// Thresholds whose first-reached training seconds go into metrics.json and the final line.
+    var thresholds: [Double]
+}
