@@ -65,6 +65,24 @@ func sdfSceneText(shape: String = "sphere", training: String = "\"steps\": 60, \
         #expect(img.width == 20 && img.height == 16)
     }
 
+    @Test func sameSeedAndThreadsGiveTheSameSDFRun() throws {
+        let dir = temporaryFolder()
+        let scene = writeFile(dir, "s.json", sdfSceneText(shape: "trio", training: "\"steps\": 30, \"batch_size\": 4096, \"eval_every_steps\": 10",
+                                                          extra: #", "output": {"folder": "unused"}"#))
+        var results: [String] = []
+        for k in 0..<2 {
+            let out = dir + "/run\(k)"
+            #expect(runFieldfit([scene, "--out", out, "--quiet", "--threads", "2"]).status == 0)
+            let json = try JSONParser.parse(file: out + "/metrics.json")
+            guard case .array(let evaluations)? = json["evaluations"] else { Issue.record("no evaluations"); return }
+            // Everything but the training seconds must agree.
+            results.append(evaluations.map { e in
+                ["step", "loss", "iou", "iou_near", "sdf_error_near"].map { "\(number(e[$0]))" }.joined(separator: ",")
+            }.joined(separator: ";"))
+        }
+        #expect(results[0] == results[1])
+    }
+
     @Test func badSDFScenesGiveOneClearLine() {
         let dir = temporaryFolder()
         let cases: [(String, String)] = [
