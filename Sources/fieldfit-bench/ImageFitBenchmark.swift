@@ -4,23 +4,7 @@ import Foundation
 /// Times the astronaut fit of issue 2 by running the release `fieldfit` binary on a scene, reading back
 /// the run's metrics.json: training seconds to 35 and 40 dB, and the process's peak memory.
 func imageFitBenchmark(fieldfit: String, scene: String, threads: Int, seconds: Double) -> [BenchFigure] {
-    let out = NSTemporaryDirectory() + "fieldfit-bench-astronaut-\(getpid())"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: fieldfit)
-    process.arguments = [scene, "--out", out, "--quiet", "--threads", "\(threads)", "--seconds", "\(seconds)"]
-    do {
-        try process.run()
-        process.waitUntilExit()
-    } catch {
-        print("bench: cannot run \(fieldfit): \(error)")
-        return []
-    }
-    guard process.terminationStatus == 0,
-          let metrics = try? JSONParser.parse(file: out + "/metrics.json"), let final = metrics["final"] else {
-        print("bench: the astronaut fit failed (is ../shared/data there?)")
-        return []
-    }
-    func number(_ v: JSONValue?) -> Double? { if case .number(let d, _)? = v { return d }; return nil }
+    guard let final = runFit(fieldfit: fieldfit, scene: scene, threads: threads, seconds: seconds, what: "astronaut") else { return [] }
     let reach = final["seconds_to_psnr"]
     var figures: [BenchFigure] = []
     let t35 = number(reach?["35"]), t40 = number(reach?["40"])
@@ -35,6 +19,5 @@ func imageFitBenchmark(fieldfit: String, scene: String, threads: Int, seconds: D
     let peak = number(final["peak_memory_mib"])
     figures.append(BenchFigure(name: "astronaut fit: peak memory", value: peak ?? .nan, unit: "MiB",
                                target: "≤ 300 MB", met: peak.map { $0 * 1.048576 <= 300 }))
-    try? FileManager.default.removeItem(atPath: out)
     return figures
 }

@@ -5,23 +5,7 @@ import Foundation
 /// run's metrics.json: training seconds to IoU 0.98 and 0.995, Chamfer distance, the 800×800
 /// sphere-traced view time, the marching-cubes time at 256³ and the peak memory.
 func sdfFitBenchmark(fieldfit: String, scene: String, threads: Int, seconds: Double) -> [BenchFigure] {
-    let out = NSTemporaryDirectory() + "fieldfit-bench-bunny-\(getpid())"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: fieldfit)
-    process.arguments = [scene, "--out", out, "--quiet", "--threads", "\(threads)", "--seconds", "\(seconds)"]
-    do {
-        try process.run()
-        process.waitUntilExit()
-    } catch {
-        print("bench: cannot run \(fieldfit): \(error)")
-        return []
-    }
-    guard process.terminationStatus == 0,
-          let metrics = try? JSONParser.parse(file: out + "/metrics.json"), let final = metrics["final"] else {
-        print("bench: the bunny fit failed (is ../shared/data there?)")
-        return []
-    }
-    func number(_ v: JSONValue?) -> Double? { if case .number(let d, _)? = v { return d }; return nil }
+    guard let final = runFit(fieldfit: fieldfit, scene: scene, threads: threads, seconds: seconds, what: "bunny") else { return [] }
     let reach = final["seconds_to_iou"]
     let t98 = number(reach?["0.98"]), t995 = number(reach?["0.995"])
     var figures: [BenchFigure] = []
@@ -44,6 +28,5 @@ func sdfFitBenchmark(fieldfit: String, scene: String, threads: Int, seconds: Dou
                                unit: "M/s", target: "", met: nil))
     let peak = number(final["peak_memory_mib"])
     figures.append(BenchFigure(name: "bunny fit: peak memory", value: peak ?? .nan, unit: "MiB", target: "", met: nil))
-    try? FileManager.default.removeItem(atPath: out)
     return figures
 }
