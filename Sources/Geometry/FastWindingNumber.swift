@@ -1,8 +1,8 @@
 import FieldIO
 
 /// The far-field expansion of the (up to) four children of one BVH node, SoA: expansion centre p̃
-/// (area-weighted centroid), squared admission radius (β·r)² (r: farthest corner from p̃; +∞ for no
-/// child, so it is never approximated), the area-weighted normal N = Σ aₜnₜ (dipole) and the first-order
+/// (area-weighted centroid), squared radius r² (r: farthest corner from p̃; +∞ for no child, so it is
+/// never approximated), the area-weighted normal N = Σ aₜnₜ (dipole) and the first-order
 /// tensor C = Σ aₜ nₜ (cₜ − p̃)ᵀ (row = normal component), both exact integrals over the triangles.
 struct WindingNode4 {
     var cx, cy, cz, radius2: SIMD4<Float>
@@ -34,7 +34,7 @@ public final class FastWindingNumber: @unchecked Sendable {
             for lane in 0..<4 where bvh.childCount[i][lane] > 0 {
                 let start = Int(bvh.childStart[i][lane]), count = Int(bvh.childCount[i][lane])
                 let e = FastWindingNumber.expansion(bvh, bvh.order[start..<(start + count)])
-                let r = Double(beta) * e.radius
+                let r = e.radius
                 node.cx[lane] = Float(e.center.x); node.cy[lane] = Float(e.center.y); node.cz[lane] = Float(e.center.z)
                 node.radius2[lane] = Float(r * r)
                 node.nx[lane] = Float(e.normal.x); node.ny[lane] = Float(e.normal.y); node.nz[lane] = Float(e.normal.z)
@@ -48,10 +48,12 @@ public final class FastWindingNumber: @unchecked Sendable {
 
     deinit { nodes.deallocate() }
 
-    /// The winding number at `point` (fast, approximate far away; see the type's description).
-    public func windingNumber(at point: SIMD3<Float>) -> Float {
-        withUnsafeTemporaryAllocation(of: Int32.self, capacity: bvh.stackCapacity) { stack in
-            evaluate(point, stack.baseAddress!)
+    /// The winding number at `point` (fast, approximate far away; see the type's description), with this
+    /// evaluator's β or another accuracy parameter.
+    public func windingNumber(at point: SIMD3<Float>, beta: Float? = nil) -> Float {
+        let b = beta ?? self.beta
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: bvh.stackCapacity) { stack in
+            evaluate(point, stack.baseAddress!, betaSquared: b * b)
         }
     }
 
@@ -65,9 +67,11 @@ public final class FastWindingNumber: @unchecked Sendable {
         return sum / (4 * Double.pi)
     }
 
-    /// The traversal: `stack` must hold `bvh.stackCapacity` entries. Deterministic (fixed order).
+    /// The traversal with accuracy parameter √`betaSquared`: a child is approximated when its centre is
+    /// farther than β·r. `stack` must hold `bvh.stackCapacity` entries. Deterministic (fixed order).
     @inline(__always)
-    func evaluate(_ p: SIMD3<Float>, _ stack: UnsafeMutablePointer<Int32>) -> Float {
+    func evaluate(_ p: SIMD3<Float>, _ stack: UnsafeMutablePointer<Int32>, betaSquared: Float) -> Float {
+        let beta2 = SIMD4<Float>(repeating: betaSquared)
         let px4 = SIMD4<Float>(repeating: p.x), py4 = SIMD4<Float>(repeating: p.y), pz4 = SIMD4<Float>(repeating: p.z)
         let px8 = SIMD8<Float>(repeating: p.x), py8 = SIMD8<Float>(repeating: p.y), pz8 = SIMD8<Float>(repeating: p.z)
         let expansions = self.nodes, tree = bvh.nodes, blocks = bvh.blocks
@@ -80,7 +84,8 @@ public final class FastWindingNumber: @unchecked Sendable {
             let e = expansions + index
             let rx = e.pointee.cx - px4, ry = e.pointee.cy - py4, rz = e.pointee.cz - pz4
             let d2 = rx * rx + ry * ry + rz * rz
-            let farBits = lessMask(e.pointee.radius2, d2)
+            let admission = e.pointee.radius2 * beta2
+            let farBits = lessMask(admission, d2)
             if farBits != 0 {
                 let inverse = 1 / laneSquareRoot(d2)
                 let inverse2 = inverse * inverse
@@ -92,7 +97,7 @@ public final class FastWindingNumber: @unchecked Sendable {
                 let cr2 = e.pointee.c20 * rx + e.pointee.c21 * ry + e.pointee.c22 * rz
                 let rCr = rx * cr0 + ry * cr1 + rz * cr2
                 let term = (rN + trace) * inverse3 - 3 * rCr * inverse3 * inverse2
-                far4 += keepWhereLess(term, e.pointee.radius2, d2)
+                far4 += keepWhereLess(term, admission, d2)
                 if farBits == 0xF { continue }
             }
             let child = tree[index].child

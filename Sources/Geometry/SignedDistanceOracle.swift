@@ -1,6 +1,5 @@
 import FieldIO
 import TensorCore
-import Foundation
 
 /// Ground-truth signed distance to a triangle mesh, for SDF training batches: exact distance (closest
 /// point through a `TriangleBVH`), sign from the generalized winding number (inside where w > ½), which
@@ -29,12 +28,19 @@ public final class SignedDistanceOracle: @unchecked Sendable {
 
     /// The Harnack bound below which a grid node's side is taken without evaluating w.
     static let certifiedBound: Float = 0.45
+    /// The cheap screening pass evaluates w with this β; only where it lands within `screenMargin` of ½
+    /// is w evaluated again with the oracle's β (screening errors stay far below the margin, so the
+    /// result is the accurate evaluation's side).
+    static let screenBeta: Float = 1.25
+    static let screenMargin: Float = 0.25
+    /// Grid nodes use at least this β: their bounds seed every certificate, so they are worth accuracy.
+    static let gridBeta: Float = 3
 
     /// An oracle for `mesh` (expected in unit-cube coordinates, e.g. after `MeshNormalization`, though any
     /// placement works). `gridResolution` cells per axis for the certificate grid (≥ 8 recommended),
     /// `beta` the winding-number accuracy parameter; `pool` runs the grid construction.
     public init(mesh: TriangleMesh, gridResolution: Int = 64, beta: Float = 2, pool: WorkerPool = WorkerPool(threads: 1)) {
-        bvh = TriangleBVH(mesh: mesh, maxLeafSize: Int(ProcessInfo.processInfo.environment["LEAF"] ?? "8")!)
+        bvh = TriangleBVH(mesh: mesh)
         winding = FastWindingNumber(bvh: bvh, beta: beta)
         let resolution = max(1, gridResolution)
         self.gridResolution = resolution
@@ -51,9 +57,10 @@ public final class SignedDistanceOracle: @unchecked Sendable {
                 let distanceStack = UnsafeMutablePointer<BVHStackEntry>.allocate(capacity: bvh.stackCapacity)
                 let windingStack = UnsafeMutablePointer<Int32>.allocate(capacity: bvh.stackCapacity)
                 defer { distanceStack.deallocate(); windingStack.deallocate() }
+                let b2 = max(beta, SignedDistanceOracle.gridBeta) * max(beta, SignedDistanceOracle.gridBeta)
                 for i in range {
                     grid.samples[i] = SignedDistanceOracle.query(grid.position(i), hint: -1, bvh, winding, coarse,
-                                                                 distanceStack, windingStack)
+                                                                 distanceStack, windingStack, screen: b2, accurate: b2)
                 }
             }
             previous = grid
@@ -87,31 +94,60 @@ public final class SignedDistanceOracle: @unchecked Sendable {
     /// Whether `point` is inside the mesh (winding number above ½, certified or evaluated).
     public func isInside(_ point: SIMD3<Float>) -> Bool { sample(point).inside }
 
+    /// β² of the screening and of the accurate winding-number pass.
+    var screenBeta2: Float { let b = min(SignedDistanceOracle.screenBeta, winding.beta); return b * b }
+    var accurateBeta2: Float { winding.beta * winding.beta }
+
     private func sample(_ point: SIMD3<Float>) -> GridSample {
         let capacity = bvh.stackCapacity
         return withUnsafeTemporaryAllocation(of: BVHStackEntry.self, capacity: capacity) { d in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: capacity) { w in
-                SignedDistanceOracle.query(point, hint: -1, bvh, winding, grid, d.baseAddress!, w.baseAddress!)
+                SignedDistanceOracle.query(point, hint: -1, bvh, winding, grid, d.baseAddress!, w.baseAddress!,
+                                           screen: screenBeta2, accurate: accurateBeta2)
             }
         }
     }
 
+    /// Queries below this count run in the given order; larger batches are visited in Morton order.
+    static let sortThreshold = 2048
+
     private func run(points: UnsafePointer<Float>, hintTriangles: UnsafePointer<Int32>?, count: Int,
                      output: UnsafeMutablePointer<Float>, closestTriangles: UnsafeMutablePointer<Int32>?, pool: WorkerPool) {
+        if count <= 0 { return }
         let (bvh, winding, grid) = (self.bvh, self.winding, self.grid)
+        let (screen, accurate) = (screenBeta2, accurateBeta2)
         let triangleCount = Int32(bvh.triangleCount)
-        pool.parallelRanges(count, granularity: 256) { _, range in
+        // Visit the points in Morton order (results are per point, so the order changes nothing but speed).
+        let order = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+        defer { order.deallocate() }
+        if count >= SignedDistanceOracle.sortThreshold {
+            let top = grid.origin + grid.spacing * Float(grid.cells)
+            MortonOrder.permutation(points: points, count: count, lo: grid.origin, hi: top, into: order, pool: pool)
+        } else {
+            for i in 0..<count { order[i] = Int32(truncatingIfNeeded: i) }
+        }
+        // Many small chunks, taken dynamically: near-surface regions cost more than empty space.
+        let chunks = WorkerPool.split(count, into: pool.threads == 1 ? 1 : 16 * pool.threads, granularity: 64)
+        pool.parallelFor(chunks.count) { c in
+            let chunk = chunks[c]
             let distanceStack = UnsafeMutablePointer<BVHStackEntry>.allocate(capacity: bvh.stackCapacity)
             let windingStack = UnsafeMutablePointer<Int32>.allocate(capacity: bvh.stackCapacity)
-            defer { distanceStack.deallocate(); windingStack.deallocate() }
-            for i in range {
-                let p = SIMD3<Float>(points[3 &* i], points[3 &* i &+ 1], points[3 &* i &+ 2])
-                var hint: Int32 = -1
-                if let hintTriangles {
-                    let h = hintTriangles[i]
-                    if h >= 0 && h < triangleCount { hint = h }
-                }
-                let s = SignedDistanceOracle.query(p, hint: hint, bvh, winding, grid, distanceStack, windingStack)
+            // Gather the chunk's points first (independent loads overlap), then query them in order.
+            let local = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: chunk.count)
+            defer { distanceStack.deallocate(); windingStack.deallocate(); local.deallocate() }
+            for j in chunk {
+                let i = Int(order[j])
+                let h = hintTriangles.map { $0[i] } ?? -1
+                local[j &- chunk.lowerBound] = SIMD4(points[3 &* i], points[3 &* i &+ 1], points[3 &* i &+ 2],
+                                                     Float(bitPattern: UInt32(bitPattern: h)))
+            }
+            for j in chunk {
+                let i = Int(order[j])
+                let v = local[j &- chunk.lowerBound]
+                var hint = Int32(bitPattern: v.w.bitPattern)
+                if hint >= triangleCount { hint = -1 }
+                let s = SignedDistanceOracle.query(SIMD3(v.x, v.y, v.z), hint: hint, bvh, winding, grid, distanceStack,
+                                                   windingStack, screen: screen, accurate: accurate)
                 output[i] = s.inside ? -s.distance : s.distance
                 closestTriangles?[i] = s.triangle
             }
@@ -123,7 +159,7 @@ public final class SignedDistanceOracle: @unchecked Sendable {
     @inline(__always)
     static func query(_ p: SIMD3<Float>, hint: Int32, _ bvh: TriangleBVH, _ winding: FastWindingNumber,
                       _ grid: SignCertificateGrid?, _ distanceStack: UnsafeMutablePointer<BVHStackEntry>,
-                      _ windingStack: UnsafeMutablePointer<Int32>) -> GridSample {
+                      _ windingStack: UnsafeMutablePointer<Int32>, screen: Float, accurate: Float) -> GridSample {
         var best2 = Float.infinity
         var bestTriangle: Int32 = -1
         var node = GridSample(distance: 0, triangle: -1, windingBound: .infinity, inside: false)
@@ -156,7 +192,10 @@ public final class SignedDistanceOracle: @unchecked Sendable {
                 return GridSample(distance: distance, triangle: bestTriangle, windingBound: bound, inside: node.inside)
             }
         }
-        let w = winding.evaluate(p, windingStack)
+        var w = winding.evaluate(p, windingStack, betaSquared: screen)
+        if screen != accurate && abs(w - 0.5) < screenMargin {
+            w = winding.evaluate(p, windingStack, betaSquared: accurate)
+        }
         let inside = w > 0.5
         return GridSample(distance: distance, triangle: bestTriangle, windingBound: abs(inside ? 1 - w : w), inside: inside)
     }

@@ -21,13 +21,17 @@ struct FastWindingNumberTests {
         }
         let fast = FastWindingNumber(bvh: TriangleBVH(mesh: mesh), beta: 2)
         let xyz = uniformPoints(200, lo: -0.2, hi: 1.2, seed: 12)
-        var worst: Double = 0
+        // Second-order expansions: the worst error shrinks roughly like β⁻³ (measured on the bunny:
+        // 0.036 at β = 2, 0.014 at β = 3).
+        var worst: [Double] = [0, 0]
         for i in 0..<200 {
             let p = point(xyz, i)
             let exact = FastWindingNumber.exactWindingNumber(of: mesh, at: p)
-            worst = max(worst, abs(Double(fast.windingNumber(at: p)) - exact))
+            worst[0] = max(worst[0], abs(Double(fast.windingNumber(at: p)) - exact))
+            worst[1] = max(worst[1], abs(Double(fast.windingNumber(at: p, beta: 4)) - exact))
         }
-        #expect(worst < 0.01, "worst error \(worst)")
+        #expect(worst[0] < 0.05, "worst error at β = 2: \(worst[0])")
+        #expect(worst[1] < 0.01, "worst error at β = 4: \(worst[1])")
         // A huge β evaluates everything exactly.
         let exactish = FastWindingNumber(bvh: TriangleBVH(mesh: mesh), beta: 1e6)
         for i in 0..<20 {
