@@ -20,10 +20,13 @@ public struct Camera: Equatable, Sendable {
     public var backward: SIMD3<Float>
     /// Camera position in world coordinates.
     public var position: SIMD3<Float>
+    /// The lens's distortion, or nil for an ideal pinhole. Only `rayDirection(pixelX:pixelY:)` applies it.
+    public var distortion: LensDistortion?
 
-    /// A camera from explicit intrinsics and a camera-to-world pose.
+    /// A camera from explicit intrinsics and a camera-to-world pose (and optionally a lens distortion).
     public init(width: Int, height: Int, focalX: Float, focalY: Float, centerX: Float, centerY: Float,
-                right: SIMD3<Float>, up: SIMD3<Float>, backward: SIMD3<Float>, position: SIMD3<Float>) {
+                right: SIMD3<Float>, up: SIMD3<Float>, backward: SIMD3<Float>, position: SIMD3<Float>,
+                distortion: LensDistortion? = nil) {
         self.width = width
         self.height = height
         self.focalX = focalX
@@ -34,6 +37,7 @@ public struct Camera: Equatable, Sendable {
         self.up = up
         self.backward = backward
         self.position = position
+        self.distortion = distortion
     }
 
     /// A camera at `position` looking at `target`, with `worldUp` as the up hint and a horizontal
@@ -57,6 +61,16 @@ public struct Camera: Equatable, Sendable {
         let u = (Float(x) + 0.5 - centerX) / focalX
         let v = (Float(y) + 0.5 - centerY) / focalY
         return normalized(u * right - v * up - backward)
+    }
+
+    /// The unit direction of the ray through the continuous pixel position (`pixelX`, `pixelY`) (pixel
+    /// (i, j) spans [i, i + 1) × [j, j + 1); its centre is i + 0.5, j + 0.5), with the lens distortion
+    /// undone when the camera has one. Without distortion it equals `direction(x:y:)` at pixel centres.
+    @inline(__always)
+    public func rayDirection(pixelX: Float, pixelY: Float) -> SIMD3<Float> {
+        var p = SIMD2((pixelX - centerX) / focalX, (pixelY - centerY) / focalY)
+        if let distortion { p = distortion.undistort(p) }
+        return normalized(p.x * right - p.y * up - backward)
     }
 
     /// The same camera with its image (and intrinsics) scaled to `width` × `height`.
