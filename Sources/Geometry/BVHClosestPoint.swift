@@ -42,7 +42,6 @@ extension TriangleBVH {
     func nearestTriangle(_ p: SIMD3<Float>, _ best2: inout Float, _ bestTriangle: inout Int32,
                          _ stack: UnsafeMutablePointer<BVHStackEntry>) {
         let px4 = SIMD4<Float>(repeating: p.x), py4 = SIMD4<Float>(repeating: p.y), pz4 = SIMD4<Float>(repeating: p.z)
-        let px8 = SIMD8<Float>(repeating: p.x), py8 = SIMD8<Float>(repeating: p.y), pz8 = SIMD8<Float>(repeating: p.z)
         let nodes = self.nodes, blocks = self.blocks
         let zero = SIMD4<Float>()
         var best = best2, bestIndex = bestTriangle
@@ -82,7 +81,7 @@ extension TriangleBVH {
                 }
             } else {
                 let block = blocks + Int(~node)
-                let d = blockDistanceSquared(block, px8, py8, pz8)
+                let d = blockDistanceSquared(block, p)
                 let m = horizontalMin(d)
                 if m < best {
                     best = m
@@ -104,12 +103,15 @@ extension TriangleBVH {
     }
 }
 
-/// Squared distances from point (px, py, pz) to the eight triangles of `block`: the distance to the plane
-/// where the point projects inside the triangle (all three inward edge tests positive), else the least
-/// distance to the three edges as segments.
-@inline(__always)
-func blockDistanceSquared(_ block: UnsafePointer<TriangleBlock8>, _ px: SIMD8<Float>, _ py: SIMD8<Float>,
-                          _ pz: SIMD8<Float>) -> SIMD8<Float> {
+/// Squared distances from `p` to the eight triangles of `block`: the distance to the plane where the
+/// point projects inside the triangle (all three inward edge tests positive), else the least distance to
+/// the three edges as segments.
+///
+/// Never inlined, on purpose: inlined into a caller that reads the result in 128-bit halves, LLVM
+/// narrows the whole kernel to SSE width; on its own it runs on full 256-bit AVX registers.
+@inline(never)
+func blockDistanceSquared(_ block: UnsafePointer<TriangleBlock8>, _ p: SIMD3<Float>) -> SIMD8<Float> {
+    let px = SIMD8<Float>(repeating: p.x), py = SIMD8<Float>(repeating: p.y), pz = SIMD8<Float>(repeating: p.z)
     let zero = SIMD8<Float>(), one = SIMD8<Float>(repeating: 1)
     let w0x = px - block.pointee.ax, w0y = py - block.pointee.ay, w0z = pz - block.pointee.az
     let e0x = block.pointee.e0x, e0y = block.pointee.e0y, e0z = block.pointee.e0z

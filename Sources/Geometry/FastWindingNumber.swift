@@ -73,7 +73,6 @@ public final class FastWindingNumber: @unchecked Sendable {
     func evaluate(_ p: SIMD3<Float>, _ stack: UnsafeMutablePointer<Int32>, betaSquared: Float) -> Float {
         let beta2 = SIMD4<Float>(repeating: betaSquared)
         let px4 = SIMD4<Float>(repeating: p.x), py4 = SIMD4<Float>(repeating: p.y), pz4 = SIMD4<Float>(repeating: p.z)
-        let px8 = SIMD8<Float>(repeating: p.x), py8 = SIMD8<Float>(repeating: p.y), pz8 = SIMD8<Float>(repeating: p.z)
         let expansions = self.nodes, tree = bvh.nodes, blocks = bvh.blocks
         var far4 = SIMD4<Float>(), exact8 = SIMD8<Float>()
         stack[0] = 0
@@ -110,7 +109,7 @@ public final class FastWindingNumber: @unchecked Sendable {
                     stack[top] = c
                     top &+= 1
                 } else if c != BVHNode4.noChild {
-                    exact8 += blockHalfSolidAngles(blocks + Int(~c), px8, py8, pz8)
+                    exact8 += blockHalfSolidAngles(blocks + Int(~c), p)
                 }
             }
         }
@@ -149,10 +148,11 @@ public final class FastWindingNumber: @unchecked Sendable {
 }
 
 /// Half the signed solid angle (Ω/2 = atan2(det, denominator), Van Oosterom & Strackee) that each of the
-/// eight triangles of `block` subtends at the point; padding lanes give 0.
-@inline(__always)
-func blockHalfSolidAngles(_ block: UnsafePointer<TriangleBlock8>, _ px: SIMD8<Float>, _ py: SIMD8<Float>,
-                          _ pz: SIMD8<Float>) -> SIMD8<Float> {
+/// eight triangles of `block` subtends at `p`; padding lanes give 0. Never inlined, for the reason given
+/// at `blockDistanceSquared` (full AVX width).
+@inline(never)
+func blockHalfSolidAngles(_ block: UnsafePointer<TriangleBlock8>, _ p: SIMD3<Float>) -> SIMD8<Float> {
+    let px = SIMD8<Float>(repeating: p.x), py = SIMD8<Float>(repeating: p.y), pz = SIMD8<Float>(repeating: p.z)
     let ax = block.pointee.ax - px, ay = block.pointee.ay - py, az = block.pointee.az - pz
     let bx = ax + block.pointee.e0x, by = ay + block.pointee.e0y, bz = az + block.pointee.e0z
     let cx = bx + block.pointee.e1x, cy = by + block.pointee.e1y, cz = bz + block.pointee.e1z

@@ -10,7 +10,7 @@ enum MortonOrder {
     static func permutation(points: UnsafePointer<Float>, count: Int, lo: SIMD3<Float>, hi: SIMD3<Float>,
                             into permutation: UnsafeMutablePointer<Int32>, pool: WorkerPool) {
         var levels = 1
-        while levels < 7 && 1 << (3 * (levels + 1)) <= count / 2 { levels += 1 }
+        while levels < 5 && 1 << (3 * (levels + 1)) <= count / 2 { levels += 1 }
         let side = Float(1 << levels)
         let scale = side / nonZeroExtent(hi - lo)
         let buckets = 1 << (3 * levels)

@@ -8,23 +8,26 @@ import TensorCore
 struct SignedDistanceOracleTests {
     @Test func sphereSignAndDistanceAreAnalytic() {
         let center = SIMD3<Float>(repeating: 0.5), radius: Float = 0.3
-        let oracle = SignedDistanceOracle(mesh: ProceduralMesh.icosphere(subdivisions: 4, radius: radius, center: center),
-                                          gridResolution: 32)
-        let xyz = uniformPoints(4000, lo: -0.1, hi: 1.1, seed: 20)
+        let mesh = ProceduralMesh.icosphere(subdivisions: 3, radius: radius, center: center)
+        let oracle = SignedDistanceOracle(mesh: mesh, gridResolution: 16)
+        // Facets sink at most r − √(r² − L²/3) below the sphere (L: longest edge).
+        var longest: Float = 0
+        for t in mesh.triangles { longest = max(longest, length(mesh.positions[Int(t.x)] - mesh.positions[Int(t.y)])) }
+        let sag = radius - (radius * radius - longest * longest / 3).squareRoot()
+        let xyz = uniformPoints(1500, lo: -0.1, hi: 1.1, seed: 20)
         let sdf = signedDistances(oracle, xyz, threads: 2)
-        for i in 0..<4000 {
+        for i in 0..<1500 {
             let analytic = length(point(xyz, i) - center) - radius
-            // Facets sink ≤ 1.2e-3 below the sphere at 4 subdivisions and r = 0.3.
-            #expect(abs(sdf[i] - analytic) < 1.5e-3, "point \(i): \(sdf[i]) vs \(analytic)")
+            #expect(abs(sdf[i] - analytic) <= sag + 1e-5, "point \(i): \(sdf[i]) vs \(analytic)")
         }
     }
 
     @Test func boxSignAndDistanceAreAnalytic() {
         let lo = SIMD3<Float>(0.2, 0.3, 0.25), hi = SIMD3<Float>(0.8, 0.6, 0.7)
         let oracle = SignedDistanceOracle(mesh: ProceduralMesh.box(min: lo, max: hi), gridResolution: 16)
-        let xyz = uniformPoints(4000, lo: 0, hi: 1, seed: 21)
+        let xyz = uniformPoints(1500, lo: 0, hi: 1, seed: 21)
         let sdf = signedDistances(oracle, xyz, threads: 1)
-        for i in 0..<4000 {
+        for i in 0..<1500 {
             let p = point(xyz, i)
             let q = pointwiseMax(lo - p, p - hi)
             let analytic = length(pointwiseMax(q, .zero)) + min(q.max(), 0)
@@ -34,27 +37,28 @@ struct SignedDistanceOracleTests {
 
     @Test func torusSignMatchesTheAnalyticInside() {
         let c = SIMD3<Float>(repeating: 0.5)
-        let oracle = SignedDistanceOracle(mesh: ProceduralMesh.torus(majorRadius: 0.3, minorRadius: 0.1, majorSegments: 64,
-                                                                     minorSegments: 32, center: c), gridResolution: 32)
-        let xyz = uniformPoints(3000, lo: 0, hi: 1, seed: 22)
+        let oracle = SignedDistanceOracle(mesh: ProceduralMesh.torus(majorRadius: 0.3, minorRadius: 0.1, majorSegments: 48,
+                                                                     minorSegments: 16, center: c), gridResolution: 16)
+        let xyz = uniformPoints(1500, lo: 0, hi: 1, seed: 22)
         let sdf = signedDistances(oracle, xyz, threads: 2)
-        for i in 0..<3000 {
+        for i in 0..<1500 {
             let p = point(xyz, i) - c
             let ring = (p.x * p.x + p.y * p.y).squareRoot() - 0.3
             let analytic = (ring * ring + p.z * p.z).squareRoot() - 0.1
-            if abs(analytic) > 2e-3 { #expect((sdf[i] < 0) == (analytic < 0), "point \(i)") }
+            // Beyond the tessellation error the sign is the analytic one.
+            if abs(analytic) > 5e-3 { #expect((sdf[i] < 0) == (analytic < 0), "point \(i)") }
         }
     }
 
     @Test func sphereWithAHoleKeepsItsInside() {
         let center = SIMD3<Float>(repeating: 0.5), radius: Float = 0.3
         // Cap of 0.5 rad removed around +z: a hole of radius ≈ 0.14 in a sphere of radius 0.3.
-        let mesh = ProceduralMesh.openSphere(subdivisions: 4, radius: radius, center: center, capAngle: 0.5)
-        let oracle = SignedDistanceOracle(mesh: mesh, gridResolution: 32)
-        let xyz = uniformPoints(4000, lo: 0, hi: 1, seed: 23)
+        let mesh = ProceduralMesh.openSphere(subdivisions: 3, radius: radius, center: center, capAngle: 0.5)
+        let oracle = SignedDistanceOracle(mesh: mesh, gridResolution: 16)
+        let xyz = uniformPoints(1500, lo: 0, hi: 1, seed: 23)
         let sdf = signedDistances(oracle, xyz, threads: 2)
         var checked = 0
-        for i in 0..<4000 {
+        for i in 0..<1500 {
             let p = point(xyz, i)
             let r = length(p - center)
             let nearHole = normalized(p - center).z > 0.7 && abs(r - radius) < 0.2
@@ -63,7 +67,7 @@ struct SignedDistanceOracleTests {
             // The magnitude is still the exact distance to the open mesh.
             if i % 40 == 0 { #expect(abs(abs(sdf[i]) - bruteForceDistance(mesh, p)) < 1e-5) }
         }
-        #expect(checked > 3000)
+        #expect(checked > 1100)
         // The centre and a point just under the hole are inside; the hole's mouth above it is not.
         #expect(oracle.signedDistance(at: center) < 0)
         #expect(oracle.signedDistance(at: center + SIMD3(0, 0, 0.2)) < 0)
@@ -72,9 +76,10 @@ struct SignedDistanceOracleTests {
 
     @Test func identicalForOneAndTwoThreadsAndWithHints() throws {
         let mesh = ProceduralMesh.openSphere(subdivisions: 3, radius: 0.3, center: SIMD3(repeating: 0.5), capAngle: 0.4)
-        let a = SignedDistanceOracle(mesh: mesh, gridResolution: 24, pool: WorkerPool(threads: 1))
-        let b = SignedDistanceOracle(mesh: mesh, gridResolution: 24, pool: WorkerPool(threads: 2))
-        let xyz = uniformPoints(5000, lo: -0.05, hi: 1.05, seed: 24)
+        let a = SignedDistanceOracle(mesh: mesh, gridResolution: 16, pool: WorkerPool(threads: 1))
+        let b = SignedDistanceOracle(mesh: mesh, gridResolution: 16, pool: WorkerPool(threads: 2))
+        // 3000 points: above the size from which the oracle reorders queries spatially.
+        let xyz = uniformPoints(3000, lo: -0.05, hi: 1.05, seed: 24)
         let one = signedDistances(a, xyz, threads: 1)
         let two = signedDistances(b, xyz, threads: 2)
         #expect(one.map(\.bitPattern) == two.map(\.bitPattern))
@@ -84,23 +89,23 @@ struct SignedDistanceOracleTests {
         let sampler = SurfaceSampler(mesh)
         var rng = RandomGenerator(seed: 25)
         var near: [Float] = [], hints: [Int32] = []
-        for _ in 0..<2000 {
+        for _ in 0..<1000 {
             let s = sampler.sample(&rng)
             let p = s.point + 0.01 * SIMD3(rng.nextGaussian(), rng.nextGaussian(), rng.nextGaussian())
             near += [p.x, p.y, p.z]
             hints.append(Int32(s.triangle))
         }
         let plain = signedDistances(a, near, threads: 2)
-        var hinted = [Float](repeating: .nan, count: 2000), closest = [Int32](repeating: -2, count: 2000)
+        var hinted = [Float](repeating: .nan, count: 1000), closest = [Int32](repeating: -2, count: 1000)
         near.withUnsafeBufferPointer { p in
             hinted.withUnsafeMutableBufferPointer { o in
                 closest.withUnsafeMutableBufferPointer { c in
-                    a.signedDistance(points: p.baseAddress!, hintTriangles: hints, count: 2000, output: o.baseAddress!,
+                    a.signedDistance(points: p.baseAddress!, hintTriangles: hints, count: 1000, output: o.baseAddress!,
                                      closestTriangles: c.baseAddress!, pool: WorkerPool(threads: 2))
                 }
             }
         }
-        for i in 0..<2000 {
+        for i in 0..<1000 {
             #expect(abs(hinted[i] - plain[i]) < 1e-6)
             let t = mesh.triangles[Int(closest[i])]
             let d = distanceSquaredToTriangle(point(near, i), mesh.positions[Int(t.x)], mesh.positions[Int(t.y)], mesh.positions[Int(t.z)])
@@ -117,10 +122,10 @@ struct SignedDistanceOracleTests {
         mesh.positions += soup.positions
         mesh.triangles += soup.triangles.map { $0 &+ base }
         mesh.normals = []
-        let oracle = SignedDistanceOracle(mesh: mesh, gridResolution: 32)
-        let xyz = uniformPoints(1500, lo: 0, hi: 1, seed: 27)
+        let oracle = SignedDistanceOracle(mesh: mesh, gridResolution: 16)
+        let xyz = uniformPoints(600, lo: 0, hi: 1, seed: 27)
         let sdf = signedDistances(oracle, xyz, threads: 2)
-        for i in 0..<1500 {
+        for i in 0..<600 {
             let w = FastWindingNumber.exactWindingNumber(of: mesh, at: point(xyz, i))
             if abs(w - 0.5) > 0.05 { #expect((sdf[i] < 0) == (w > 0.5), "point \(i), w = \(w)") }
         }
