@@ -6,7 +6,7 @@ import TensorCore
 /// Every object is checked for unknown keys after its builder has read what it understands.
 public enum ModelFactory {
     /// The encoding `otype`s understood.
-    public static let encodingTypes = ["Identity", "Frequency", "HashGrid", "Grid", "DenseGrid", "TiledGrid"]
+    public static let encodingTypes = ["Identity", "Frequency", "HashGrid", "Grid", "DenseGrid", "TiledGrid", "SphericalHarmonics"]
     /// The network `otype`s understood.
     public static let networkTypes = ["FullyFusedMLP", "MegakernelMLP", "CutlassMLP", "MLP"]
     /// The loss `otype`s understood.
@@ -32,6 +32,7 @@ public enum ModelFactory {
         switch type {
         case "Identity": module = try IdentityEncoding(config: config, inputWidth: inputWidth)
         case "Frequency": module = try FrequencyEncoding(config: config, inputWidth: inputWidth)
+        case "SphericalHarmonics": module = try SphericalHarmonicsEncoding(config: config, inputWidth: inputWidth)
         default: module = try GridEncoding(config: config, inputWidth: inputWidth, otype: type)
         }
         try config.finish()

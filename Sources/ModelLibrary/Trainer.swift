@@ -49,6 +49,22 @@ public final class Trainer {
         return value
     }
 
+    /// One optimisation step for a loss that is not a function of each output row alone (NeRF: colours
+    /// composited along rays from per-sample outputs): forward on `batch` rows, then `lossGradient(output,
+    /// gradient)` returns the loss and writes dL/doutput for every row, then backward and the update.
+    @discardableResult
+    public func step(input: UnsafePointer<Float>, batch: Int, pool: WorkerPool,
+                     lossGradient: (_ output: UnsafePointer<Float>, _ gradient: UnsafeMutablePointer<Float>) -> Float) -> Float {
+        precondition(batch <= batchCapacity, "Trainer.step: batch larger than the capacity")
+        store.zeroGradients()
+        model.forward(input: input, output: output.pointer, batch: batch, context: context, pool: pool)
+        let value = lossGradient(UnsafePointer(output.pointer), outputGradient.pointer)
+        model.backward(input: input, output: output.pointer, outputGradient: outputGradient.pointer,
+                       inputGradient: nil, batch: batch, context: context, pool: pool)
+        optimizer.step(store, pool: pool)
+        return value
+    }
+
     /// The predictions of the last training step (`[batch, outputWidth]`).
     public var lastOutput: UnsafePointer<Float> { UnsafePointer(output.pointer) }
 

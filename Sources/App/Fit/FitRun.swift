@@ -15,6 +15,9 @@ final class FitRun {
     private let quiet: Bool
     private var step = 0
     private var trainingSeconds = 0.0
+    /// Network samples trained on in this process (for throughput).
+    private var samples = 0
+    private var samplesSeconds = 0.0
     private var rng: RandomGenerator
     private var evaluations: [Evaluation] = []
     private let batchInput: FloatBuffer
@@ -30,8 +33,9 @@ final class FitRun {
         let batch = scene.training.batchSize
         trainer = try TaskFactory.makeTrainer(scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
         rng = RandomGenerator(seed: scene.training.seed, stream: 0xBA7C4)
-        batchInput = FloatBuffer(count: batch * task.inputWidth)
-        batchTarget = FloatBuffer(count: batch * task.outputWidth)
+        let batched = task is BatchedFitTask
+        batchInput = FloatBuffer(count: batched ? batch * task.inputWidth : 0)
+        batchTarget = FloatBuffer(count: batched ? batch * task.outputWidth : 0)
         folder = try RunFolder(path: scene.outputFolder.isEmpty ? "runs/\(scene.name)" : scene.outputFolder)
         try folder.writeConfig(scene.resolvedJSON)
     }
@@ -46,6 +50,7 @@ final class FitRun {
         run.trainingSeconds = state.trainingSeconds
         run.rng = state.rng
         run.evaluations = state.evaluations
+        run.samplesSeconds = state.trainingSeconds
         return run
     }
 
@@ -72,8 +77,17 @@ final class FitRun {
 
         while !limitReached() {
             let t0 = monotonicSeconds()
-            task.sampleBatch(batch: batch, input: batchInput.pointer, targets: batchTarget.pointer, rng: &rng, pool: pool)
-            lastLoss = trainer.step(input: batchInput.pointer, target: batchTarget.pointer, batch: batch, pool: pool)
+            switch task {
+            case let stepping as SteppingFitTask:
+                let result = stepping.trainStep(trainer, step: step, rng: &rng, pool: pool)
+                lastLoss = result.loss
+                samples += result.samples
+            case let batched as BatchedFitTask:
+                batched.sampleBatch(batch: batch, input: batchInput.pointer, targets: batchTarget.pointer, rng: &rng, pool: pool)
+                lastLoss = trainer.step(input: batchInput.pointer, target: batchTarget.pointer, batch: batch, pool: pool)
+                samples += batch
+            default: preconditionFailure("FitRun: a task must be batched or stepping")
+            }
             trainingSeconds += monotonicSeconds() - t0
             step += 1
             guard lastLoss.isFinite else {
@@ -98,7 +112,7 @@ final class FitRun {
             }
             let headline = evaluations.last.map { $0[task.headline.name] }.flatMap { $0.isNaN ? nil : task.headline.format($0) }
             progress.update(step: step, loss: lastLoss, score: headline,
-                            samplesPerSecond: Double(step * batch) / max(trainingSeconds, 1e-9),
+                            samplesPerSecond: Double(samples) / max(trainingSeconds - samplesSeconds, 1e-9),
                             elapsed: trainingSeconds, eta: eta(), force: limitReached())
         }
         progress.finish()
@@ -135,7 +149,7 @@ final class FitRun {
         try trainer.withInferenceParameters { () throws(FieldError) in
             try task.writeOutputs(trainer, history: evaluations, folder: folder, pool: pool, final: &final, quiet: quiet)
         }
-        final.append(("samples_per_second", .double(Double(step * scene.training.batchSize) / max(trainingSeconds, 1e-9))))
+        final.append(("samples_per_second", .double(Double(samples) / max(trainingSeconds - samplesSeconds, 1e-9))))
         final.append(("parameters", .int(trainer.store.count)))
         var reached: [(key: String, value: JSONValue)] = []
         for threshold in headline.thresholds {

@@ -16,15 +16,25 @@ protocol FitTask: AnyObject {
     /// Extra state to keep in checkpoints (e.g. the mesh-to-unit-cube transform), or nil.
     var checkpointState: JSONValue? { get }
 
-    /// Fills a training batch: `[batch, inputWidth]` inputs and `[batch, outputWidth]` targets.
-    func sampleBatch(batch: Int, input: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>,
-                     rng: inout RandomGenerator, pool: WorkerPool)
     /// Scores the current field (the trainer is already bound to its inference parameters).
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score]
     /// Writes the task's outputs into the run folder at the end of a fit, and adds its final figures
     /// to `final` (metrics.json's `final` object).
     func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
                       final: inout [(key: String, value: JSONValue)], quiet: Bool) throws(FieldError)
+}
+
+/// A task whose training step is a plain supervised batch: inputs and targets for the trainer's loss.
+protocol BatchedFitTask: FitTask {
+    /// Fills a training batch: `[batch, inputWidth]` inputs and `[batch, outputWidth]` targets.
+    func sampleBatch(batch: Int, input: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>,
+                     rng: inout RandomGenerator, pool: WorkerPool)
+}
+
+/// A task that runs its own training step (NeRF: rays, marching, compositing around the network).
+protocol SteppingFitTask: FitTask {
+    /// One training step at `step` (0-based); returns the loss and the number of network samples used.
+    func trainStep(_ trainer: Trainer, step: Int, rng: inout RandomGenerator, pool: WorkerPool) -> (loss: Float, samples: Int)
 }
 
 /// The score a task reports on the progress line and in its plot.

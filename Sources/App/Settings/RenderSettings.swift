@@ -35,13 +35,24 @@ public struct RenderSettings: Equatable {
 
     /// The modes every task can render into.
     public static let knownModes = ["shaded", "normals", "depth"]
+    /// The images a NeRF render can write.
+    public static let knownRadianceModes = ["rgb", "depth", "alpha"]
+    /// The keys the scene gave explicitly (a NeRF run takes the others from its dataset's cameras).
+    public var explicitKeys: Set<String> = []
+    /// A nerfstudio camera_path.json to render along (NeRF runs; absolute path).
+    public var cameraPath: String?
+    /// Whether a NeRF run renders its test views (ground truth | prediction) at the end.
+    public var testViews = true
 
     /// Defaults.
     public init() {}
 
     /// Reads a `render` object (nil: defaults).
-    init(_ object: ConfigObject?, resolvePathsAgainst: String?) throws(FieldError) {
+    init(_ object: ConfigObject?, resolvePathsAgainst: String?, radiance: Bool = false) throws(FieldError) {
+        let known = radiance ? RenderSettings.knownRadianceModes : RenderSettings.knownModes
+        if radiance { modes = known }
         guard let o = object else { return }
+        explicitKeys = Set(o.members.map { $0.key.lowercased() })
         orbitViews = try o.int("orbit", default: orbitViews, in: 0...10_000)
         width = try o.int("width", default: width, in: 1...8192)
         height = try o.int("height", default: height, in: 1...8192)
@@ -56,11 +67,17 @@ public struct RenderSettings: Equatable {
         if let list = try o.array("modes") {
             modes = []
             for m in list {
-                guard case .string(let name) = m, RenderSettings.knownModes.contains(name) else {
-                    throw o.error("modes", "expected a list of \(RenderSettings.knownModes.joined(separator: ", ")), got \(m)")
+                guard case .string(let name) = m, known.contains(name) else {
+                    throw o.error("modes", "expected a list of \(known.joined(separator: ", ")), got \(m)")
                 }
                 modes.append(name)
             }
+        }
+        testViews = try o.bool("test_views", default: testViews)
+        if let path = try o.string("camera_path") {
+            guard radiance else { throw o.error("camera_path", "camera paths are for nerf scenes") }
+            let resolved = resolvePathsAgainst.map { FileAccess.resolve(path, relativeTo: $0) } ?? path
+            cameraPath = resolved.hasPrefix("/") ? resolved : FileAccess.absolute(resolved)
         }
         for (k, c) in (try o.array("cameras") ?? []).enumerated() {
             let co = try ConfigObject(c, file: o.file, path: o.keyPath("cameras[\(k)]"))
@@ -99,10 +116,11 @@ public struct RenderSettings: Equatable {
     /// The settings as JSON (for config.json).
     var json: JSONValue {
         func array(_ v: SIMD3<Float>) -> JSONValue { .array([.double(Double(v.x)), .double(Double(v.y)), .double(Double(v.z))]) }
-        return .object([
+        return .object((cameraPath.map { [("camera_path", JSONValue.string($0))] } ?? []) + [
             ("orbit", .int(orbitViews)), ("width", .int(width)), ("height", .int(height)), ("fov", .double(fieldOfView)),
             ("elevation", .double(elevation)), ("distance", .double(distance)), ("up", array(up)),
             ("normal_step", normalStep.map { .double($0) } ?? .null),
+            ("test_views", .bool(testViews)),
             ("modes", .array(modes.map { .string($0) })),
             ("cameras", .array(cameras.map { c in
                 var members: [(key: String, value: JSONValue)] = [("position", array(c.position)), ("look_at", array(c.lookAt))]

@@ -26,6 +26,11 @@ public struct Scene {
     public var render: RenderSettings
     /// Marching-cubes export of SDF fields.
     public var meshExport: MeshExportSettings
+    /// NeRF: the direction encoding and the colour network (tcnn-style objects).
+    public var dirEncoding: JSONValue
+    public var rgbNetwork: JSONValue
+    /// NeRF: occupancy grid, marching and background.
+    public var radiance: RadianceSettings
     /// The output folder ("" = `runs/<name>` in the current folder).
     public var outputFolder: String
 
@@ -35,6 +40,8 @@ public struct Scene {
         case image
         /// xyz → signed distance to a surface.
         case sdf
+        /// xyz, direction → density and colour, from posed images.
+        case nerf
     }
 
     /// Where a task's data comes from.
@@ -47,6 +54,11 @@ public struct Scene {
         case meshFile(String)
         /// A built-in analytic shape.
         case analyticShape(String)
+        /// A transforms.json (or a folder of them; absolute path), images shrunk by `downscale`, every
+        /// `testEvery`-th view held out unless the dataset has a test file.
+        case posedImages(path: String, downscale: Int, testEvery: Int)
+        /// The built-in coloured-shapes scene, rendered by fieldfit itself: `views` views of `width` × `height`.
+        case proceduralViews(views: Int, width: Int, height: Int, testEvery: Int)
     }
 
     /// Limits and cadence of training.
@@ -95,6 +107,17 @@ public struct Scene {
                 return .analyticShape(shape)
             }
             throw o.error("mesh", "missing: expected \"mesh\" (an OBJ, PLY or STL path) or \"shape\"")
+        case .nerf:
+            let testEvery = try o.int("test_every", default: 8, in: 0...100_000)
+            if let path = try o.string("transforms") {
+                return .posedImages(path: absolute(path), downscale: try o.int("downscale", default: 1, in: 1...64), testEvery: testEvery)
+            }
+            if let procedural = try o.string("procedural") {
+                guard procedural == "shapes" else { throw o.error("procedural", "unknown procedural scene \"\(procedural)\", expected shapes") }
+                return .proceduralViews(views: try o.int("views", default: 48, in: 2...10_000), width: try o.int("width", default: 64, in: 8...4096),
+                                        height: try o.int("height", default: 64, in: 8...4096), testEvery: testEvery)
+            }
+            throw o.error("transforms", "missing: expected \"transforms\" (a transforms.json or a folder holding them) or \"procedural\"")
         }
     }
 
@@ -125,19 +148,32 @@ public struct Scene {
         name = try root.string("name", default: defaultName)
         task = Task(rawValue: try root.choice("task", Task.allCases.map(\.rawValue), default: "image"))!
         guard let dataObject = try root.object("data") else {
-            throw root.error("data", task == .image ? "missing: say what to fit, e.g. {\"image\": \"photo.png\"}"
-                                                    : "missing: say what to fit, e.g. {\"mesh\": \"bunny.obj\"}")
+            let example = task == .image ? "{\"image\": \"photo.png\"}" : task == .sdf ? "{\"mesh\": \"bunny.obj\"}" : "{\"transforms\": \"lego/\"}"
+            throw root.error("data", "missing: say what to fit, e.g. \(example)")
         }
         data = try Scene.readData(dataObject, task: task, resolvePathsAgainst: resolvePathsAgainst)
         try dataObject.finish()
 
-        encoding = root.value("encoding") ?? (task == .sdf ? Scene.defaultSDFEncoding : Scene.defaultEncoding)
-        network = root.value("network") ?? (task == .sdf ? Scene.defaultSDFNetwork : Scene.defaultNetwork)
-        loss = root.value("loss") ?? .object([("otype", .string(task == .sdf ? "MAPE" : "L2"))])
+        switch task {
+        case .image: encoding = Scene.defaultEncoding; network = Scene.defaultNetwork
+        case .sdf: encoding = Scene.defaultSDFEncoding; network = Scene.defaultSDFNetwork
+        case .nerf: encoding = Scene.defaultNeRFEncoding; network = Scene.defaultNeRFDensityNetwork
+        }
+        encoding = root.value("encoding") ?? encoding
+        network = root.value("network") ?? network
+        dirEncoding = root.value("dir_encoding") ?? Scene.defaultNeRFDirectionEncoding
+        rgbNetwork = root.value("rgb_network") ?? Scene.defaultNeRFColorNetwork
+        if task != .nerf {
+            for key in ["dir_encoding", "rgb_network", "nerf"] where root.value(key) != nil {
+                throw root.error(key, "is only for nerf scenes")
+            }
+        }
+        loss = root.value("loss") ?? .object([("otype", .string(task == .sdf ? "MAPE" : task == .nerf ? "Huber" : "L2"))])
         optimizer = root.value("optimizer") ?? (task == .sdf ? Scene.defaultSDFOptimizer : Scene.defaultOptimizer)
 
         var t = TrainingSettings()
         if task == .sdf { t.batchSize = Scene.defaultSDFBatchSize }
+        if task == .nerf { t.batchSize = Scene.defaultNeRFBatchSize; t.evalEverySeconds = 10 }
         if let tr = try root.object("training") {
             t.steps = try tr.int("steps", default: t.steps, in: 0...1_000_000_000)
             t.seconds = try tr.double("seconds", default: t.seconds, in: 0...1e9)
@@ -151,7 +187,8 @@ public struct Scene {
         }
         if t.steps == 0 && t.seconds == 0 { t.seconds = 20 }
         training = t
-        render = try RenderSettings(root.object("render"), resolvePathsAgainst: resolvePathsAgainst)
+        render = try RenderSettings(root.object("render"), resolvePathsAgainst: resolvePathsAgainst, radiance: task == .nerf)
+        radiance = try RadianceSettings(root.object("nerf"))
         meshExport = try MeshExportSettings(root.object("mesh_export"))
         outputFolder = ""
         if let out = try root.object("output") {
@@ -173,18 +210,24 @@ public struct Scene {
         case let .proceduralImage(n, w, h): dataJSON = .object([("procedural", .string(n)), ("width", .int(w)), ("height", .int(h))])
         case .meshFile(let path): dataJSON = .object([("mesh", .string(path))])
         case .analyticShape(let name): dataJSON = .object([("shape", .string(name))])
+        case let .posedImages(path, downscale, testEvery):
+            dataJSON = .object([("transforms", .string(path)), ("downscale", .int(downscale)), ("test_every", .int(testEvery))])
+        case let .proceduralViews(views, w, h, testEvery):
+            dataJSON = .object([("procedural", .string("shapes")), ("views", .int(views)), ("width", .int(w)), ("height", .int(h)),
+                                ("test_every", .int(testEvery))])
         }
         let t = training
+        let nerfMembers: [(key: String, value: JSONValue)] = task == .nerf
+            ? [("dir_encoding", dirEncoding), ("rgb_network", rgbNetwork), ("nerf", radiance.json)] : []
         return .object([
             ("name", .string(name)), ("task", .string(task.rawValue)), ("data", dataJSON),
-            ("encoding", encoding), ("network", network), ("loss", loss), ("optimizer", optimizer),
+            ("encoding", encoding), ("network", network)] + nerfMembers + [("loss", loss), ("optimizer", optimizer),
             ("training", .object([
                 ("steps", .int(t.steps)), ("seconds", .double(t.seconds)), ("batch_size", .int(t.batchSize)),
                 ("seed", .int(Int(t.seed))), ("threads", .int(t.threads)), ("eval_every_steps", .int(t.evalEverySteps)),
                 ("eval_every_seconds", .double(t.evalEverySeconds)), ("checkpoint_every_seconds", .double(t.checkpointEverySeconds)),
             ])),
-            ("render", render.json), ("mesh_export", meshExport.json),
-        ])
+            ("render", render.json)] + (task == .sdf ? [("mesh_export", meshExport.json)] : []))
     }
 
     /// instant-ngp's image model: hash grid 16 levels × 2 features, 2^19 entries, base 16 (finest level set to the image size).
@@ -216,6 +259,27 @@ public struct Scene {
         ("otype", .string("Adam")), ("learning_rate", .double(5e-4)), ("beta1", .double(0.9)), ("beta2", .double(0.99)),
         ("epsilon", .double(1e-15)), ("l2_reg", .double(0)),
     ])
+    /// The NeRF position encoding: instant-ngp's hash grid (16 levels × 2 features, base 16), with 2^17
+    /// entries per level instead of 2^19 so that a CPU step stays cheap (finest level set from the data).
+    static let defaultNeRFEncoding: JSONValue = .object([
+        ("otype", .string("HashGrid")), ("n_levels", .int(16)), ("n_features_per_level", .int(2)),
+        ("log2_hashmap_size", .int(17)), ("base_resolution", .int(16)),
+    ])
+    /// instant-ngp's density network: one hidden layer of 64, 16 outputs (column 0 is the raw density).
+    static let defaultNeRFDensityNetwork: JSONValue = .object([
+        ("otype", .string("FullyFusedMLP")), ("activation", .string("ReLU")), ("output_activation", .string("None")),
+        ("n_neurons", .int(64)), ("n_hidden_layers", .int(1)),
+    ])
+    /// instant-ngp's direction encoding: spherical harmonics of degree 4.
+    static let defaultNeRFDirectionEncoding: JSONValue = .object([("otype", .string("SphericalHarmonics")), ("degree", .int(4))])
+    /// instant-ngp's colour network: two hidden layers of 64, sigmoid RGB.
+    static let defaultNeRFColorNetwork: JSONValue = .object([
+        ("otype", .string("FullyFusedMLP")), ("activation", .string("ReLU")), ("output_activation", .string("Sigmoid")),
+        ("n_neurons", .int(64)), ("n_hidden_layers", .int(2)),
+    ])
+    /// Samples per NeRF training step (capacity; a step aims at three quarters of it).
+    static let defaultNeRFBatchSize = 1 << 16
+
     /// Adam with instant-ngp's settings.
     static let defaultOptimizer: JSONValue = .object([
         ("otype", .string("Adam")), ("learning_rate", .double(1e-2)), ("beta1", .double(0.9)), ("beta2", .double(0.99)),

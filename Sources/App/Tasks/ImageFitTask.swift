@@ -6,7 +6,7 @@ import TensorCore
 
 /// The image task inside the fit loop: stratified pixel batches, PSNR, and the reconstruction and
 /// error PNGs at the end.
-final class ImageFitTask: FitTask {
+final class ImageFitTask: BatchedFitTask {
     let task: ImageTask
     private let pixelInput: FloatBuffer
     private let reconstruction: FloatBuffer

@@ -9,7 +9,7 @@ import TensorCore
 /// The SDF task inside the fit loop: instant-ngp's surface / near / uniform batches, IoU and distance
 /// error on fixed evaluation points, and at the end the sphere-traced renders, the marching-cubes mesh
 /// (in the data's units) and the mesh metrics against the input mesh.
-final class SDFFitTask: FitTask {
+final class SDFFitTask: BatchedFitTask {
     let task: SDFTask
     /// Unit cube → data units.
     let transform: UnitTransform

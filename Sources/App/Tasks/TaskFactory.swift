@@ -18,12 +18,23 @@ enum TaskFactory {
             // instant-ngp's rule for SDFs: the finest level has 2048 cells across the unit cube.
             scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: 2048)
             return try SDFFitTask(scene, pool: pool)
+        case .nerf:
+            let task = try NeRFFitTask(&scene, pool: pool)
+            // Finest level: 2048 cells across the scene box as instant-ngp's NeRF default (1.5^15 · 16 ≈ 7000)
+            // is far finer than the images; here it follows the training images' resolution instead.
+            scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: task.finestResolution)
+            return task
         }
     }
 
     /// The trainer for the scene's model with the given input and output widths.
     static func makeTrainer(_ scene: Scene, inputWidth: Int, outputWidth: Int) throws(FieldError) -> Trainer {
-        try ModelFactory.makeTrainer(encoding: scene.encoding, network: scene.network, loss: scene.loss,
+        if scene.task == .nerf {
+            return try ModelFactory.makeNeRFTrainer(encoding: scene.encoding, network: scene.network, dirEncoding: scene.dirEncoding,
+                                                    rgbNetwork: scene.rgbNetwork, loss: scene.loss, optimizer: scene.optimizer,
+                                                    batchCapacity: scene.training.batchSize, seed: scene.training.seed, file: scene.file)
+        }
+        return try ModelFactory.makeTrainer(encoding: scene.encoding, network: scene.network, loss: scene.loss,
                                      optimizer: scene.optimizer, inputWidth: inputWidth, outputWidth: outputWidth,
                                      batchCapacity: scene.training.batchSize, seed: scene.training.seed, file: scene.file)
     }

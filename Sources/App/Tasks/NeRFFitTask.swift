@@ -1,0 +1,142 @@
+import FieldIO
+import Foundation
+import Geometry
+import ModelLibrary
+import Render
+import TensorCore
+
+/// The NeRF task inside the fit loop: posed images (a transforms.json dataset or the built-in procedural
+/// scene), instant-ngp's training step (`RadianceTraining`) with occupancy-grid updates, PSNR / SSIM on the
+/// held-out views, and at the end the test-view comparisons, nerfstudio's eval JSON and the renders.
+final class NeRFFitTask: SteppingFitTask {
+    let scene: Scene
+    /// Training views and the held-out views with their ground truth.
+    let trainViews: PosedViews
+    let testViews: PosedViews
+    /// Scene placement of the dataset (nil for the procedural scene).
+    let sceneTransform: SceneTransform?
+    let volume: RadianceVolume
+    let dataDescription: String
+    private var training: RadianceTraining?
+    private let pool: WorkerPool
+    /// Render throughput of the last evaluation.
+    private(set) var lastEvaluationRaysPerSecond = 0.0
+    private var rays = 0
+
+    /// Loads the views; fills in the render settings the scene left to the data (orbit size, distance,
+    /// field of view, up).
+    init(_ scene: inout Scene, pool: WorkerPool) throws(FieldError) {
+        self.pool = pool
+        var train: [(Camera, Image)] = [], test: [(Camera, Image)] = []
+        switch scene.data {
+        case let .posedImages(path, downscale, testEvery):
+            let dataset = try PosedImageDataset.read(path, options: DatasetOptions(downscale: downscale, testEvery: testEvery))
+            for (i, frame) in dataset.frames.enumerated() where frame.split != .validation {
+                let view = (Camera(frame: frame, scene: dataset.scene), try dataset.image(i))
+                if frame.split == .test { test.append(view) } else { train.append(view) }
+            }
+            sceneTransform = dataset.scene
+            let size = train.first.map { "\($0.0.width)×\($0.0.height)" } ?? "?"
+            dataDescription = "\(train.count) training and \(test.count) test views of \(size) from \((path as NSString).lastPathComponent)"
+        case let .proceduralViews(count, width, height, testEvery):
+            let views = ProceduralRadianceScene().views(count: count, width: width, height: height, testEvery: testEvery, pool: pool)
+            train = views.train; test = views.test
+            sceneTransform = nil
+            dataDescription = "\(train.count) training and \(test.count) test views of \(width)×\(height) of the procedural shapes scene"
+        default:
+            throw FieldError(file: scene.file, location: "data", "a nerf task needs \"transforms\" or \"procedural\"")
+        }
+        guard !train.isEmpty else { throw FieldError(file: scene.file, location: "data", "the dataset has no training views") }
+        trainViews = PosedViews(cameras: train.map(\.0), images: train.map(\.1))
+        testViews = PosedViews(cameras: test.map(\.0), images: test.map(\.1))
+        let r = scene.radiance
+        volume = RadianceVolume(aabbScale: sceneTransform?.aabbScale ?? 1, stepsPerDiagonal: r.stepsPerDiagonal,
+                                coneAngle: r.coneAngle.map { Float($0) })
+        NeRFFitTask.resolveRenderSettings(&scene.render, cameras: trainViews.cameras)
+        self.scene = scene
+    }
+
+    /// Orbit defaults from the training cameras: their image size, mean distance from the centre, field
+    /// of view and mean up vector, unless the scene set them.
+    static func resolveRenderSettings(_ r: inout RenderSettings, cameras: [Camera]) {
+        guard let first = cameras.first else { return }
+        let center = SIMD3<Float>(repeating: 0.5)
+        if !r.explicitKeys.contains("width") && !r.explicitKeys.contains("height") { r.width = first.width; r.height = first.height }
+        if !r.explicitKeys.contains("distance") {
+            r.distance = Double(cameras.map { length($0.position - center) }.reduce(0, +) / Float(cameras.count))
+        }
+        if !r.explicitKeys.contains("fov") {
+            r.fieldOfView = 2 * atan(Double(first.width) / 2 / Double(first.focalX)) * 180 / .pi
+        }
+        if !r.explicitKeys.contains("up") {
+            let sum = cameras.reduce(SIMD3<Float>()) { $0 + $1.up }
+            if length(sum) > 1e-3 { r.up = normalized(sum) }
+        }
+        r.explicitKeys.formUnion(["width", "height", "distance", "fov", "up"])
+    }
+
+    /// The finest hash-grid resolution for these images: four cells per pixel across the scene box.
+    var finestResolution: Int {
+        let pixels = trainViews.cameras.map { max($0.width, $0.height) }.max() ?? 256
+        return min(8192, max(256, 4 * pixels) * volume.aabbScale)
+    }
+
+    var inputWidth: Int { 6 }
+    var outputWidth: Int { 4 }
+    var summary: String { "NeRF of \(dataDescription)" }
+    var checkpointState: JSONValue? { nil }
+    var headline: HeadlineScore {
+        HeadlineScore(name: "psnr", label: "test PSNR (dB)", format: { "psnr \(String(format: "%.2f", $0)) dB" },
+                      thresholds: [20, 25, 28, 30, 31, 33])
+    }
+
+    /// The training state for `trainer`, made on first use (the grid is rebuilt from the field when the
+    /// trainer comes from a checkpoint).
+    func training(_ trainer: Trainer, resumed: Bool) -> RadianceTraining {
+        if let t = training { return t }
+        let grid = OccupancyGrid(volume: volume, resolution: scene.radiance.gridResolution)
+        let t = RadianceTraining(views: trainViews, grid: grid, trainer: trainer, maxSamplesPerRay: scene.radiance.maxSamplesPerRay, pool: pool)
+        if resumed { t.rebuildGrid(pool: pool) }
+        training = t
+        return t
+    }
+
+    func trainStep(_ trainer: Trainer, step: Int, rng: inout RandomGenerator, pool: WorkerPool) -> (loss: Float, samples: Int) {
+        let t = training(trainer, resumed: step > 0)
+        // instant-ngp's schedule: every step at first, every `gridUpdateEvery` steps from step 16·gridUpdateEvery.
+        let interval = min(max(step / 16, 1), scene.radiance.gridUpdateEvery)
+        if step % interval == 0 { t.updateGrid(rng: &rng, pool: pool) }
+        let stats = t.step(rng: &rng, pool: pool)
+        rays += stats.rays
+        return (stats.loss, stats.samples)
+    }
+
+    /// Renders every test view; returns the per-view scores and the predictions.
+    func renderTestViews(_ trainer: Trainer, pool: WorkerPool) -> (scores: [ViewScore], images: [Image]) {
+        let renderer = RadianceRenderer(grid: training(trainer, resumed: true).grid)
+        var scores: [ViewScore] = [], images: [Image] = []
+        let bg = scene.radiance.background
+        for v in 0..<testViews.count {
+            let t0 = monotonicSeconds()
+            let out = renderer.render(testViews.cameras[v], trainer: trainer, background: bg, minTransmittance: 1e-4, pool: pool)
+            let seconds = monotonicSeconds() - t0
+            scores.append(ViewScore.score(index: v, groundTruth: testViews.image(v, background: bg), prediction: out.rgb,
+                                          seconds: seconds, background: bg))
+            images.append(out.rgb)
+        }
+        return (scores, images)
+    }
+
+    func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score] {
+        guard testViews.count > 0 else { return [] }
+        let summary = NeRFEvaluationSummary(views: renderTestViews(trainer, pool: pool).scores)
+        lastEvaluationRaysPerSecond = summary.raysPerSecond
+        return [Evaluation.Score(name: "psnr", value: summary.psnr), Evaluation.Score(name: "ssim", value: summary.ssim)]
+    }
+
+    func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
+                      final: inout [(key: String, value: JSONValue)], quiet: Bool) throws(FieldError) {
+        if let last = history.last, last.seconds > 0 { final.append(("rays_per_second", .double(Double(rays) / last.seconds))) }
+        try NeRFRendering.write(task: self, trainer: trainer, folder: folder, pool: pool, final: &final, quiet: quiet)
+    }
+}

@@ -1,0 +1,164 @@
+import TensorCore
+
+/// instant-ngp's NeRF model as one module: `[x, y, z, u, v, w]` rows (position in the scene's unit box,
+/// direction mapped to [0, 1] as `(d + 1) / 2`) → `[raw density, r, g, b]`.
+///
+/// The position goes through `density` (an encoding and a small network, e.g. hash grid → MLP 32→64→16);
+/// its output column 0 is the raw density (the renderer applies the truncated exp). All its columns,
+/// followed by the direction encoding (spherical harmonics), feed `color`, whose output (e.g. sigmoid) is
+/// RGB. Parameters: `density.*` then `color.*` (the direction encoding has none).
+public final class NeRFNetwork: DifferentiableModule {
+    /// Position → geometry features (column 0: raw density).
+    public let density: DifferentiableModule
+    /// Direction encoding (no parameters).
+    public let direction: DifferentiableModule
+    /// Geometry features + encoded direction → RGB.
+    public let color: DifferentiableModule
+
+    /// Chains the three parts; `color` must take `density.outputWidth + direction.outputWidth` inputs and give 3.
+    public init(density: DifferentiableModule, direction: DifferentiableModule, color: DifferentiableModule) {
+        precondition(density.inputWidth == 3 && direction.inputWidth == 3, "NeRFNetwork: position and direction need 3 inputs")
+        precondition(color.inputWidth == density.outputWidth + direction.outputWidth && color.outputWidth == 3,
+                     "NeRFNetwork: colour network widths do not match")
+        precondition(direction.parameterCount == 0, "NeRFNetwork: the direction encoding must have no parameters")
+        self.density = density
+        self.direction = direction
+        self.color = color
+    }
+
+    public var inputWidth: Int { 6 }
+    public var outputWidth: Int { 4 }
+    /// Columns of the geometry features.
+    public var geometryWidth: Int { density.outputWidth }
+
+    public var parameterTensors: [ParameterTensor] {
+        density.parameterTensors.map { ParameterTensor("density." + $0.name, shape: $0.shape, kind: $0.kind) }
+            + color.parameterTensors.map { ParameterTensor("color." + $0.name, shape: $0.shape, kind: $0.kind) }
+    }
+
+    public func bind(_ binding: ParameterBinding) {
+        density.bind(binding)
+        color.bind(binding.advanced(by: density.parameterCount))
+    }
+
+    public func initializeParameters(_ rng: inout RandomGenerator) {
+        var densityRNG = rng.fork(1)
+        var colorRNG = rng.fork(2)
+        density.initializeParameters(&densityRNG)
+        color.initializeParameters(&colorRNG)
+    }
+
+    /// Scratch for one batch: the split inputs, geometry features, encoded directions, the colour
+    /// network's input and output, and (training) their gradients and the parts' contexts.
+    final class Context: ModuleContext {
+        let positions, directions, geometry, encodedDirections, colorInput, rgb: FloatBuffer
+        let rgbGradient, colorInputGradient, geometryGradient, directionGradient: FloatBuffer
+        /// dL/dposition then dL/ddirection, `[capacity, 3]` each (only when input gradients are asked for).
+        let inputGradientScratch: FloatBuffer
+        let densityContext, directionContext, colorContext: ModuleContext?
+
+        init(capacity: Int, network: NeRFNetwork, training: Bool) {
+            let g = network.geometryWidth, e = network.direction.outputWidth
+            positions = FloatBuffer(count: capacity * 3)
+            directions = FloatBuffer(count: capacity * 3)
+            geometry = FloatBuffer(count: capacity * g)
+            encodedDirections = FloatBuffer(count: capacity * e)
+            colorInput = FloatBuffer(count: capacity * (g + e))
+            rgb = FloatBuffer(count: capacity * 3)
+            let t = training ? capacity : 0
+            rgbGradient = FloatBuffer(count: t * 3)
+            colorInputGradient = FloatBuffer(count: t * (g + e))
+            geometryGradient = FloatBuffer(count: t * g)
+            directionGradient = FloatBuffer(count: t * e)
+            inputGradientScratch = FloatBuffer(count: t * 6)
+            densityContext = training ? network.density.makeContext(capacity: capacity) : nil
+            directionContext = training ? network.direction.makeContext(capacity: capacity) : nil
+            colorContext = training ? network.color.makeContext(capacity: capacity) : nil
+            super.init(capacity: capacity)
+        }
+    }
+
+    public func makeContext(capacity: Int) -> ModuleContext { Context(capacity: capacity, network: self, training: true) }
+
+    /// Inference scratch, grown (outside training steps) when a larger inference batch arrives.
+    private var inferenceScratch: Context?
+
+    public func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
+                        context: ModuleContext?, pool: WorkerPool) {
+        let ctx: Context
+        if let c = context as? Context {
+            precondition(batch <= c.capacity, "NeRFNetwork: batch larger than the context")
+            ctx = c
+        } else {
+            if inferenceScratch == nil || inferenceScratch!.capacity < batch {
+                inferenceScratch = Context(capacity: batch, network: self, training: false)
+            }
+            ctx = inferenceScratch!
+        }
+        let g = geometryWidth, e = direction.outputWidth, cw = g + e
+        let positions = ctx.positions.pointer, directions = ctx.directions.pointer
+        pool.parallelRanges(batch, granularity: 256) { _, rows in
+            for i in rows {
+                let r = input + 6 &* i
+                positions[3 &* i] = r[0]; positions[3 &* i &+ 1] = r[1]; positions[3 &* i &+ 2] = r[2]
+                directions[3 &* i] = r[3]; directions[3 &* i &+ 1] = r[4]; directions[3 &* i &+ 2] = r[5]
+            }
+        }
+        let geometry = ctx.geometry.pointer, encoded = ctx.encodedDirections.pointer, colorInput = ctx.colorInput.pointer
+        density.forward(input: positions, output: geometry, batch: batch, context: ctx.densityContext, pool: pool)
+        direction.forward(input: directions, output: encoded, batch: batch, context: ctx.directionContext, pool: pool)
+        pool.parallelRanges(batch, granularity: 256) { _, rows in
+            for i in rows {
+                (colorInput + i &* cw).update(from: geometry + i &* g, count: g)
+                (colorInput + (i &* cw &+ g)).update(from: encoded + i &* e, count: e)
+            }
+        }
+        let rgb = ctx.rgb.pointer
+        color.forward(input: colorInput, output: rgb, batch: batch, context: ctx.colorContext, pool: pool)
+        pool.parallelRanges(batch, granularity: 256) { _, rows in
+            for i in rows {
+                let o = output + 4 &* i
+                o[0] = geometry[i &* g]
+                o[1] = rgb[3 &* i]; o[2] = rgb[3 &* i &+ 1]; o[3] = rgb[3 &* i &+ 2]
+            }
+        }
+    }
+
+    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, context: ModuleContext, pool: WorkerPool) {
+        guard let ctx = context as? Context, let colorContext = ctx.colorContext, let densityContext = ctx.densityContext,
+              let directionContext = ctx.directionContext else { preconditionFailure("NeRFNetwork: wrong context type") }
+        let g = geometryWidth, e = direction.outputWidth, cw = g + e
+        let rgbGradient = ctx.rgbGradient.pointer
+        pool.parallelRanges(batch, granularity: 256) { _, rows in
+            for i in rows {
+                let d = outputGradient + 4 &* i
+                rgbGradient[3 &* i] = d[1]; rgbGradient[3 &* i &+ 1] = d[2]; rgbGradient[3 &* i &+ 2] = d[3]
+            }
+        }
+        let colorInputGradient = ctx.colorInputGradient.pointer
+        color.backward(input: ctx.colorInput.pointer, output: ctx.rgb.pointer, outputGradient: rgbGradient,
+                       inputGradient: colorInputGradient, batch: batch, context: colorContext, pool: pool)
+        let geometryGradient = ctx.geometryGradient.pointer, directionGradient = ctx.directionGradient.pointer
+        let wantsInput = inputGradient != nil
+        pool.parallelRanges(batch, granularity: 256) { _, rows in
+            for i in rows {
+                (geometryGradient + i &* g).update(from: colorInputGradient + i &* cw, count: g)
+                geometryGradient[i &* g] += outputGradient[4 &* i]
+                if wantsInput { (directionGradient + i &* e).update(from: colorInputGradient + (i &* cw &+ g), count: e) }
+            }
+        }
+        let dpos: UnsafeMutablePointer<Float>? = wantsInput ? ctx.inputGradientScratch.pointer : nil
+        density.backward(input: ctx.positions.pointer, output: ctx.geometry.pointer, outputGradient: geometryGradient,
+                         inputGradient: dpos, batch: batch, context: densityContext, pool: pool)
+        guard let dx = inputGradient, let dpos else { return }
+        let ddir = ctx.inputGradientScratch.pointer + batch * 3
+        direction.backward(input: ctx.directions.pointer, output: ctx.encodedDirections.pointer, outputGradient: directionGradient,
+                           inputGradient: ddir, batch: batch, context: directionContext, pool: pool)
+        pool.parallelRanges(batch, granularity: 256) { _, rows in
+            for i in rows {
+                for k in 0..<3 { dx[6 &* i &+ k] = dpos[3 &* i &+ k]; dx[6 &* i &+ 3 &+ k] = ddir[3 &* i &+ k] }
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import FieldIO
+import Foundation
+import ModelLibrary
+import TensorCore
+
+/// One rendered view of a radiance field: colour (composited over the background), expected depth
+/// (distance along the ray, in unit-cube units, weighted by opacity) and opacity per pixel.
+public struct RadianceImage {
+    /// RGB with the background composited in.
+    public var rgb: Image
+    /// Σ wᵢ·tᵢ per pixel (0 where nothing was hit).
+    public var depth: [Float]
+    /// 1 − final transmittance per pixel.
+    public var opacity: [Float]
+    /// Network evaluations it took.
+    public var samples: Int
+}
+
+/// Renders a trained radiance field by marching every pixel's ray through the occupancy grid in rounds:
+/// each round takes a few samples from every ray still active, evaluates them in one batch, composites
+/// them, and drops the rays that left the volume or whose transmittance fell below the threshold
+/// (instant-ngp: 0.01 for display, 1e-4 for test views). Deterministic: ray state depends only on the
+/// field, never on the thread count.
+public final class RadianceRenderer {
+    /// The grid whose bits decide where to sample.
+    public let grid: OccupancyGrid
+    private let marcher: RayMarcher
+
+    /// A renderer over `grid`.
+    public init(grid: OccupancyGrid) {
+        self.grid = grid
+        marcher = RayMarcher(grid: grid)
+    }
+
+    /// Renders `camera`'s view of the field that `trainer` (a NeRF network) holds. Call inside
+    /// `trainer.withInferenceParameters` for averaged weights.
+    public func render(_ camera: Camera, trainer: Trainer, background: SIMD3<Float>, minTransmittance: Float = 0.01,
+                       pool: WorkerPool) -> RadianceImage {
+        let n = camera.width * camera.height
+        let capacity = trainer.batchCapacity
+        let volume = grid.volume, marcher = self.marcher
+        let t = FloatBuffer(count: n), far = FloatBuffer(count: n), transmittance = FloatBuffer(count: n)
+        let color = FloatBuffer(count: n * 3), depth = FloatBuffer(count: n)
+        let dirs = FloatBuffer(count: n * 3)
+        var active = [Int32](); active.reserveCapacity(n)
+        for i in 0..<n {
+            let d = camera.rayDirection(pixelX: Float(i % camera.width) + 0.5, pixelY: Float(i / camera.width) + 0.5)
+            dirs[3 * i] = d.x; dirs[3 * i + 1] = d.y; dirs[3 * i + 2] = d.z
+            transmittance[i] = 1
+            if let span = volume.clip(origin: camera.position, direction: d) {
+                t[i] = span.near; far[i] = span.far
+                active.append(Int32(i))
+            }
+        }
+        let rows = max(capacity, n)
+        let input = FloatBuffer(count: rows * 6), output = FloatBuffer(count: rows * 4)
+        let steps = FloatBuffer(count: rows), distances = FloatBuffer(count: rows)
+        var counts = [Int32](repeating: 0, count: n), offsets = [Int32](repeating: 0, count: n + 1)
+        var finished = [Bool](repeating: false, count: n)
+        var samples = 0
+        let origin = camera.position
+        while !active.isEmpty {
+            let a = active.count
+            let k = max(1, min(64, capacity / a))
+            let tp = t.pointer, fp = far.pointer, dp = dirs.pointer
+            active.withUnsafeBufferPointer { act in
+                counts.withUnsafeMutableBufferPointer { cnt in
+                    pool.parallelRanges(a, granularity: 64) { _, range in
+                        for j in range {
+                            let i = Int(act[j])
+                            let d = SIMD3(dp[3 &* i], dp[3 &* i &+ 1], dp[3 &* i &+ 2])
+                            cnt[j] = Int32(marcher.countSamples(origin: origin, direction: d, t: tp[i], far: fp[i], maxSamples: k))
+                        }
+                    }
+                }
+            }
+            var total = 0
+            for j in 0..<a { offsets[j] = Int32(total); total += Int(counts[j]) }
+            offsets[a] = Int32(total)
+            let ip = input.pointer, sp = steps.pointer, zp = distances.pointer
+            active.withUnsafeBufferPointer { act in
+                offsets.withUnsafeBufferPointer { off in
+                    counts.withUnsafeBufferPointer { cnt in
+                        pool.parallelRanges(a, granularity: 64) { _, range in
+                            for j in range {
+                                let i = Int(act[j])
+                                let d = SIMD3(dp[3 &* i], dp[3 &* i &+ 1], dp[3 &* i &+ 2])
+                                let dirInput = (d + 1) * 0.5
+                                var row = Int(off[j])
+                                var s = tp[i]
+                                _ = marcher.march(origin: origin, direction: d, t: &s, far: fp[i], maxSamples: Int(cnt[j])) { p, ts, dt in
+                                    let q = volume.networkPosition(p)
+                                    let r = ip + 6 &* row
+                                    r[0] = q.x; r[1] = q.y; r[2] = q.z
+                                    r[3] = dirInput.x; r[4] = dirInput.y; r[5] = dirInput.z
+                                    sp[row] = dt; zp[row] = ts
+                                    row &+= 1
+                                }
+                                tp[i] = s
+                            }
+                        }
+                    }
+                }
+            }
+            if total > 0 { trainer.infer(input: ip, output: output.pointer, batch: total, pool: pool) }
+            samples += total
+            let op = output.pointer, Tp = transmittance.pointer, cp = color.pointer, zd = depth.pointer
+            active.withUnsafeBufferPointer { act in
+                offsets.withUnsafeBufferPointer { off in
+                    counts.withUnsafeBufferPointer { cnt in
+                        finished.withUnsafeMutableBufferPointer { fin in
+                            pool.parallelRanges(a, granularity: 64) { _, range in
+                                for j in range {
+                                    let i = Int(act[j])
+                                    var T = Tp[i]
+                                    var c = SIMD3(cp[3 &* i], cp[3 &* i &+ 1], cp[3 &* i &+ 2])
+                                    var z = zd[i]
+                                    var row = Int(off[j])
+                                    let end = Int(off[j + 1])
+                                    while row < end && T >= minTransmittance {
+                                        let o = op + 4 &* row
+                                        let alpha = 1 - exp(-VolumeCompositing.density(o[0]) * sp[row])
+                                        let w = alpha * T
+                                        c += w * SIMD3(o[1], o[2], o[3])
+                                        z += w * zp[row]
+                                        T *= 1 - alpha
+                                        row &+= 1
+                                    }
+                                    Tp[i] = T; zd[i] = z
+                                    cp[3 &* i] = c.x; cp[3 &* i &+ 1] = c.y; cp[3 &* i &+ 2] = c.z
+                                    fin[i] = T < minTransmittance || Int(cnt[j]) < k
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            active.removeAll { finished[Int($0)] }
+        }
+        var rgb = [Float](repeating: 0, count: n * 3)
+        var opacity = [Float](repeating: 0, count: n)
+        var depths = [Float](repeating: 0, count: n)
+        for i in 0..<n {
+            let T = transmittance[i]
+            for ch in 0..<3 { rgb[3 * i + ch] = min(1, max(0, color[3 * i + ch] + T * background[ch])) }
+            opacity[i] = 1 - T
+            depths[i] = depth[i]
+        }
+        return RadianceImage(rgb: Image(width: camera.width, height: camera.height, channels: 3, pixels: rgb),
+                             depth: depths, opacity: opacity, samples: samples)
+    }
+}
