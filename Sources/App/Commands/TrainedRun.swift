@@ -4,23 +4,27 @@ import ModelLibrary
 import TensorCore
 
 /// A finished (or checkpointed) run opened for use without training: its scene, its model with the
-/// checkpoint's parameters, and the task's saved state. Serves `fieldfit mesh` and `fieldfit render`.
+/// checkpoint's parameters, and the task's saved state. Serves `fieldfit mesh` (SDF runs) and
+/// `fieldfit render` (SDF and NeRF runs).
 struct TrainedRun {
-    let scene: Scene
+    var scene: Scene
     let trainer: Trainer
     let folder: RunFolder
     let transform: UnitTransform
     let pool: WorkerPool
+    /// The NeRF task with its views (NeRF runs only).
+    let radiance: NeRFFitTask?
 
     /// Opens the run folder at `path`.
     init(path: String, threads: Int?) throws(FieldError) {
         scene = try Scene.loadRun(path)
-        guard scene.task == .sdf else {
-            throw FieldError(file: path, "is a run of the \(scene.task.rawValue) task; mesh and render work on sdf runs")
+        guard scene.task != .image else {
+            throw FieldError(file: path, "is a run of the image task; mesh and render work on sdf and nerf runs")
         }
         let count = threads ?? (scene.training.threads > 0 ? scene.training.threads : ProcessInfo.processInfo.activeProcessorCount)
         pool = WorkerPool(threads: count)
         folder = try RunFolder(path: path)
+        radiance = scene.task == .nerf ? try NeRFFitTask(&scene, pool: pool) : nil
         trainer = try TaskFactory.makeTrainer(scene, inputWidth: 3, outputWidth: 1)
         let state = try Checkpoint.load(from: folder.checkpointPath, into: trainer)
         if let s = state.taskState, let t = s["unit_to_data"] {
@@ -33,6 +37,9 @@ struct TrainedRun {
     /// `fieldfit mesh`: marching cubes at the requested resolution, written as the scene's formats
     /// (or to `--out FILE`, whose extension picks the format).
     func exportMesh(options: Options) throws(FieldError) {
+        guard scene.task == .sdf else {
+            throw FieldError(file: folder.path, "is a run of the \(scene.task.rawValue) task; mesh export works on sdf runs")
+        }
         var settings = scene.meshExport
         if let r = options.meshResolution { settings.resolution = r }
         var target: String?
@@ -55,6 +62,15 @@ struct TrainedRun {
     /// folder's renders/ (or `--out DIR`'s).
     func render(options: Options) throws(FieldError) {
         let out = try options.outputFolder.map { (p: String) throws(FieldError) in try RunFolder(path: p) } ?? folder
+        if let radiance {
+            var final: [(key: String, value: JSONValue)] = []
+            try trainer.withInferenceParameters { () throws(FieldError) in
+                try NeRFRendering.write(task: radiance, trainer: trainer, folder: out, pool: pool, final: &final,
+                                        width: options.width, height: options.height, orbitViews: options.orbitViews,
+                                        quiet: options.quiet)
+            }
+            return
+        }
         let field = TrainedDistanceField(trainer: trainer)
         try trainer.withInferenceParameters { () throws(FieldError) in
             _ = try SDFRendering.write(field: field, settings: scene.render, transform: transform, folder: out, pool: pool,

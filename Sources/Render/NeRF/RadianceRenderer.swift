@@ -17,10 +17,11 @@ public struct RadianceImage {
 }
 
 /// Renders a trained radiance field by marching every pixel's ray through the occupancy grid in rounds:
-/// each round takes a few samples from every ray still active, evaluates them in one batch, composites
-/// them, and drops the rays that left the volume or whose transmittance fell below the threshold
-/// (instant-ngp: 0.01 for display, 1e-4 for test views). Deterministic: ray state depends only on the
-/// field, never on the thread count.
+/// each round takes a few samples from every ray still active, evaluates the density network on them,
+/// composites the weights, runs the colour network only on samples whose weight is visible (> 1e-5),
+/// and drops the rays that left the volume or whose transmittance fell below the threshold (instant-ngp:
+/// 0.01 for display, 1e-4 for test views). Deterministic: ray state depends only on the field, never on
+/// the thread count.
 public final class RadianceRenderer {
     /// The grid whose bits decide where to sample.
     public let grid: OccupancyGrid
@@ -52,13 +53,22 @@ public final class RadianceRenderer {
                 active.append(Int32(i))
             }
         }
+        let network = trainer.model as! NeRFNetwork
+        let g = network.geometryWidth, e = network.direction.outputWidth
         let rows = max(capacity, n)
-        let input = FloatBuffer(count: rows * 6), output = FloatBuffer(count: rows * 4)
+        let positions = FloatBuffer(count: rows * 3), directions = FloatBuffer(count: rows * 3)
+        let geometry = FloatBuffer(count: rows * g), weights = FloatBuffer(count: rows)
         let steps = FloatBuffer(count: rows), distances = FloatBuffer(count: rows)
+        let compact = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
+        defer { compact.deallocate() }
+        var colorInput = FloatBuffer(count: 0), encoded = FloatBuffer(count: 0), gatheredDirections = FloatBuffer(count: 0)
+        var rgbOut = FloatBuffer(count: 0)
         var counts = [Int32](repeating: 0, count: n), offsets = [Int32](repeating: 0, count: n + 1)
         var finished = [Bool](repeating: false, count: n)
         var samples = 0
         let origin = camera.position
+        /// Samples whose weight is below this get no colour evaluation (their contribution is invisible).
+        let negligible: Float = 1e-5
         while !active.isEmpty {
             let a = active.count
             let k = max(1, min(64, capacity / a))
@@ -77,7 +87,7 @@ public final class RadianceRenderer {
             var total = 0
             for j in 0..<a { offsets[j] = Int32(total); total += Int(counts[j]) }
             offsets[a] = Int32(total)
-            let ip = input.pointer, sp = steps.pointer, zp = distances.pointer
+            let pp = positions.pointer, ddp = directions.pointer, sp = steps.pointer, zp = distances.pointer
             active.withUnsafeBufferPointer { act in
                 offsets.withUnsafeBufferPointer { off in
                     counts.withUnsafeBufferPointer { cnt in
@@ -90,9 +100,8 @@ public final class RadianceRenderer {
                                 var s = tp[i]
                                 _ = marcher.march(origin: origin, direction: d, t: &s, far: fp[i], maxSamples: Int(cnt[j])) { p, ts, dt in
                                     let q = volume.networkPosition(p)
-                                    let r = ip + 6 &* row
-                                    r[0] = q.x; r[1] = q.y; r[2] = q.z
-                                    r[3] = dirInput.x; r[4] = dirInput.y; r[5] = dirInput.z
+                                    pp[3 &* row] = q.x; pp[3 &* row &+ 1] = q.y; pp[3 &* row &+ 2] = q.z
+                                    ddp[3 &* row] = dirInput.x; ddp[3 &* row &+ 1] = dirInput.y; ddp[3 &* row &+ 2] = dirInput.z
                                     sp[row] = dt; zp[row] = ts
                                     row &+= 1
                                 }
@@ -102,9 +111,10 @@ public final class RadianceRenderer {
                     }
                 }
             }
-            if total > 0 { trainer.infer(input: ip, output: output.pointer, batch: total, pool: pool) }
             samples += total
-            let op = output.pointer, Tp = transmittance.pointer, cp = color.pointer, zd = depth.pointer
+            // Density first (the density network alone), then weights along each ray.
+            if total > 0 { network.density.forward(input: pp, output: geometry.pointer, batch: total, context: nil, pool: pool) }
+            let gp = geometry.pointer, wp = weights.pointer, Tp = transmittance.pointer, zd = depth.pointer
             active.withUnsafeBufferPointer { act in
                 offsets.withUnsafeBufferPointer { off in
                     counts.withUnsafeBufferPointer { cnt in
@@ -112,24 +122,63 @@ public final class RadianceRenderer {
                             pool.parallelRanges(a, granularity: 64) { _, range in
                                 for j in range {
                                     let i = Int(act[j])
-                                    var T = Tp[i]
-                                    var c = SIMD3(cp[3 &* i], cp[3 &* i &+ 1], cp[3 &* i &+ 2])
-                                    var z = zd[i]
+                                    var T = Tp[i], z = zd[i]
                                     var row = Int(off[j])
                                     let end = Int(off[j + 1])
                                     while row < end && T >= minTransmittance {
-                                        let o = op + 4 &* row
-                                        let alpha = 1 - exp(-VolumeCompositing.density(o[0]) * sp[row])
+                                        let alpha = 1 - exp(-VolumeCompositing.density(gp[row &* g]) * sp[row])
                                         let w = alpha * T
-                                        c += w * SIMD3(o[1], o[2], o[3])
+                                        wp[row] = w
                                         z += w * zp[row]
                                         T *= 1 - alpha
                                         row &+= 1
                                     }
+                                    while row < end { wp[row] = 0; row &+= 1 }
                                     Tp[i] = T; zd[i] = z
-                                    cp[3 &* i] = c.x; cp[3 &* i &+ 1] = c.y; cp[3 &* i &+ 2] = c.z
                                     fin[i] = T < minTransmittance || Int(cnt[j]) < k
                                 }
+                            }
+                        }
+                    }
+                }
+            }
+            // Colour only where it shows.
+            var m = 0
+            for row in 0..<total {
+                if wp[row] > negligible { compact[row] = Int32(m); m += 1 } else { compact[row] = -1 }
+            }
+            if m > 0 {
+                if colorInput.count < m * (g + e) {
+                    colorInput = FloatBuffer(count: m * (g + e)); encoded = FloatBuffer(count: m * e)
+                    gatheredDirections = FloatBuffer(count: m * 3); rgbOut = FloatBuffer(count: m * 3)
+                }
+                let ci = colorInput.pointer, ep = encoded.pointer, gd = gatheredDirections.pointer
+                for row in 0..<total where compact[row] >= 0 {
+                    let c = Int(compact[row])
+                    gd[3 * c] = ddp[3 * row]; gd[3 * c + 1] = ddp[3 * row + 1]; gd[3 * c + 2] = ddp[3 * row + 2]
+                }
+                network.direction.forward(input: gd, output: ep, batch: m, context: nil, pool: pool)
+                let compactRows = UnsafePointer(compact)
+                pool.parallelRanges(total, granularity: 256) { _, range in
+                    for row in range where compactRows[row] >= 0 {
+                        let c = Int(compactRows[row])
+                        (ci + c &* (g &+ e)).update(from: gp + row &* g, count: g)
+                        (ci + (c &* (g &+ e) &+ g)).update(from: ep + c &* e, count: e)
+                    }
+                }
+                network.color.forward(input: ci, output: rgbOut.pointer, batch: m, context: nil, pool: pool)
+                let rp = rgbOut.pointer, cp = color.pointer
+                active.withUnsafeBufferPointer { act in
+                    offsets.withUnsafeBufferPointer { off in
+                        pool.parallelRanges(a, granularity: 64) { _, range in
+                            for j in range {
+                                let i = Int(act[j])
+                                var c = SIMD3(cp[3 &* i], cp[3 &* i &+ 1], cp[3 &* i &+ 2])
+                                for row in Int(off[j])..<Int(off[j + 1]) where compactRows[row] >= 0 {
+                                    let r = rp + 3 &* Int(compactRows[row])
+                                    c += wp[row] * SIMD3(r[0], r[1], r[2])
+                                }
+                                cp[3 &* i] = c.x; cp[3 &* i &+ 1] = c.y; cp[3 &* i &+ 2] = c.z
                             }
                         }
                     }
