@@ -2,11 +2,11 @@ import FieldIO
 
 /// Scenes built into the binary, so `fieldfit` runs with no files at all.
 public enum EmbeddedScenes {
-    /// The scene `fieldfit` runs when given no scene file: a 512×512 procedural image with sharp and smooth
-    /// detail, fitted by instant-ngp's image model for 10 seconds.
-    public static let defaultSceneText = """
+    /// The image demo (`fieldfit demo-image`): a 512×512 procedural image with sharp and smooth detail,
+    /// fitted by instant-ngp's image model for 10 seconds.
+    public static let imageSceneText = """
     {
-      "name": "demo",
+      "name": "demo-image",
       "task": "image",
       "data": {"procedural": "rings", "width": 512, "height": 512},
       "encoding": {"otype": "HashGrid", "n_levels": 16, "n_features_per_level": 2,
@@ -37,10 +37,27 @@ public enum EmbeddedScenes {
     }
     """
 
-    /// The embedded scenes by the name that selects them on the command line.
-    public static let texts = ["demo": defaultSceneText, "demo-sdf": sdfSceneText]
+    /// The scene `fieldfit` runs when given no scene file (`fieldfit demo`): a NeRF of coloured shapes that
+    /// fieldfit renders itself (64 views of 80×80, every 8th held out), fitted for 20 seconds, then scored
+    /// on the held-out views and rendered on an orbit.
+    public static let nerfSceneText = """
+    {
+      "name": "demo",
+      "task": "nerf",
+      "data": {"procedural": "shapes", "views": 64, "width": 80, "height": 80, "test_every": 8},
+      "encoding": {"otype": "HashGrid", "n_levels": 12, "n_features_per_level": 2,
+                   "log2_hashmap_size": 15, "base_resolution": 16},
+      "nerf": {"grid_resolution": 64, "steps_per_diagonal": 512},
+      "training": {"seconds": 20, "eval_every_seconds": 5, "seed": 1337},
+      "render": {"orbit": 8, "width": 160, "height": 160}
+    }
+    """
 
-    /// The default scene, parsed.
+    /// The embedded scenes by the name that selects them on the command line.
+    public static let texts = ["demo": nerfSceneText, "demo-nerf": nerfSceneText, "demo-image": imageSceneText,
+                               "demo-sdf": sdfSceneText]
+
+    /// The default scene (the NeRF demo), parsed.
     public static func defaultScene() throws(FieldError) -> Scene {
         try named("demo")!
     }

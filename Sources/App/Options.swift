@@ -21,7 +21,7 @@ public struct Options: Equatable {
     /// `render`: image size (nil: the scene's setting).
     public var width: Int?
     public var height: Int?
-    /// The scene file to fit (nil: the embedded demo scene, unless resuming).
+    /// The scene file to fit (nil: the embedded NeRF demo scene, unless resuming).
     public var scenePath: String?
     /// Overrides the output folder.
     public var outputFolder: String?
@@ -49,12 +49,14 @@ public struct Options: Equatable {
 
     Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a
     score-over-time plot, a checkpoint, and the task's outputs (image: the reconstruction and error
-    PNGs; sdf: sphere-traced renders and a marching-cubes mesh). With no scene file it fits the
-    embedded demo scene (a procedural image; no files needed); `fieldfit demo-sdf` fits the embedded
-    SDF scene (analytic shapes; no files needed).
+    PNGs; sdf: sphere-traced renders and a marching-cubes mesh; nerf: the held-out views, eval.json
+    and rgb/depth/alpha renders). With no scene file it fits the embedded NeRF demo (coloured shapes
+    fieldfit renders itself; no files needed); `fieldfit demo-image` and `fieldfit demo-sdf` fit the
+    embedded image and SDF scenes.
 
     `mesh` extracts the zero level set of a trained SDF run as PLY and OBJ (in the mesh's units);
-    `render` writes a trained SDF run's views again (orbit and the scene's cameras) without training.
+    `render` writes a trained SDF or NeRF run's views again (orbit, the scene's cameras, a NeRF scene's
+    camera path and test views) without training.
 
     options:
       --out DIR         write the run folder here (default: runs/<scene name>)

@@ -3,7 +3,7 @@ import Foundation
 import TensorCore
 
 /// fieldfit-bench: measures the figures the issues ask for and prints them as a table and as JSON.
-/// usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc] [--json FILE]
+/// usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200] [--json FILE]
 var threads = 2
 var only = ""
 var jsonPath = ""
@@ -15,7 +15,7 @@ while !arguments.isEmpty {
     case "--only": only = arguments.isEmpty ? "" : arguments.removeFirst()
     case "--json": jsonPath = arguments.isEmpty ? "" : arguments.removeFirst()
     default:
-        print("usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc] [--json FILE]")
+        print("usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200] [--json FILE]")
         exit(a == "--help" || a == "-h" ? 0 : 2)
     }
 }
@@ -40,6 +40,14 @@ if only.isEmpty || only == "fit" {
 if only.isEmpty || only == "sdf" {
     figures += sdfFitBenchmark(fieldfit: executableFolder + "/fieldfit", scene: packageRoot + "/scenes/bunny-bench.json",
                                threads: threads, seconds: 30)
+}
+if only.isEmpty || only == "nerf" {
+    figures += nerfFitBenchmark(fieldfit: executableFolder + "/fieldfit", scene: packageRoot + "/scenes/lego-100.json",
+                                label: "lego 100²", threads: threads, seconds: 120, target: 28, renderSize: 800, memoryTargetMiB: nil)
+}
+if only.isEmpty || only == "nerf200" {
+    figures += nerfFitBenchmark(fieldfit: executableFolder + "/fieldfit", scene: packageRoot + "/scenes/lego-200.json",
+                                label: "lego 200²", threads: threads, seconds: 600, target: 31, renderSize: nil, memoryTargetMiB: 1536)
 }
 
 func format(_ v: Double) -> String { v.isNaN ? "n/a" : String(format: v >= 100 ? "%.1f" : "%.3g", v) }

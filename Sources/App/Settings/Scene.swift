@@ -259,11 +259,12 @@ public struct Scene {
         ("otype", .string("Adam")), ("learning_rate", .double(5e-4)), ("beta1", .double(0.9)), ("beta2", .double(0.99)),
         ("epsilon", .double(1e-15)), ("l2_reg", .double(0)),
     ])
-    /// The NeRF position encoding: instant-ngp's hash grid (16 levels × 2 features, base 16), with 2^17
-    /// entries per level instead of 2^19 so that a CPU step stays cheap (finest level set from the data).
+    /// The NeRF position encoding: instant-ngp's hash grid (2 features a level, base 16) with 12 levels of
+    /// 2^16 entries instead of 16 of 2^19, so that a CPU step stays cheap and in cache (finest level set
+    /// from the images; see BENCHMARKS.md for the comparison on lego).
     static let defaultNeRFEncoding: JSONValue = .object([
-        ("otype", .string("HashGrid")), ("n_levels", .int(16)), ("n_features_per_level", .int(2)),
-        ("log2_hashmap_size", .int(17)), ("base_resolution", .int(16)),
+        ("otype", .string("HashGrid")), ("n_levels", .int(12)), ("n_features_per_level", .int(2)),
+        ("log2_hashmap_size", .int(16)), ("base_resolution", .int(16)),
     ])
     /// instant-ngp's density network: one hidden layer of 64, 16 outputs (column 0 is the raw density).
     static let defaultNeRFDensityNetwork: JSONValue = .object([
