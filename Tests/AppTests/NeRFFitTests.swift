@@ -66,6 +66,21 @@ func nerfSceneText(training: String = "\"steps\": 40, \"batch_size\": 16384, \"e
         #expect(one == two)
     }
 
+    @Test func resumedRunContinuesExactly() throws {
+        let dir = temporaryFolder()
+        let scene = writeFile(dir, "s.json", nerfSceneText(training: "\"steps\": 24, \"batch_size\": 8192, \"eval_every_steps\": 12"))
+        #expect(runFieldfit([scene, "--out", dir + "/straight", "--quiet", "--threads", "2"]).status == 0)
+        #expect(runFieldfit([scene, "--out", dir + "/split", "--steps", "12", "--quiet", "--threads", "2"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: dir + "/split/checkpoint/task.safetensors"))
+        let r = runFieldfit(["--resume", dir + "/split", "--steps", "24", "--quiet", "--threads", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let a = try finalMetrics(dir + "/straight"), b = try finalMetrics(dir + "/split")
+        #expect(number(a["psnr"]) == number(b["psnr"]), "\(number(a["psnr"])) vs \(number(b["psnr"]))")
+        let one = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/checkpoint/parameters.safetensors"))
+        let two = try Data(contentsOf: URL(fileURLWithPath: dir + "/split/checkpoint/parameters.safetensors"))
+        #expect(one == two)
+    }
+
     @Test func badNeRFScenesGiveOneClearLine() {
         let dir = temporaryFolder()
         let cases: [(String, String)] = [

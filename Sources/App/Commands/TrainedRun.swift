@@ -27,6 +27,7 @@ struct TrainedRun {
         radiance = scene.task == .nerf ? try NeRFFitTask(&scene, pool: pool) : nil
         trainer = try TaskFactory.makeTrainer(scene, inputWidth: 3, outputWidth: 1)
         let state = try Checkpoint.load(from: folder.checkpointPath, into: trainer)
+        try radiance?.restore(tensors: state.taskTensors, file: folder.file("checkpoint/task.safetensors"))
         if let s = state.taskState, let t = s["unit_to_data"] {
             transform = try UnitTransform(json: t, file: folder.file("checkpoint/state.json"))
         } else {

@@ -16,11 +16,14 @@ enum Checkpoint {
         var evaluations: [Evaluation]
         /// The task's extra state (see `FitTask.checkpointState`), or nil.
         var taskState: JSONValue?
+        /// The task's arrays (see `FitTask.checkpointTensors`), by name; empty when it saved none.
+        var taskTensors: [String: SafeTensor] = [:]
     }
 
     /// Saves the trainer's parameters, optimizer state and the loop state to `path`.
     static func save(trainer: Trainer, step: Int, trainingSeconds: Double, rng: RandomGenerator,
-                     evaluations: [Evaluation], taskState: JSONValue?, to path: String) throws(FieldError) {
+                     evaluations: [Evaluation], taskState: JSONValue?, taskTensors: [SafeTensor] = [],
+                     to path: String) throws(FieldError) {
         let tmp = path + ".tmp"
         try? FileManager.default.removeItem(atPath: tmp)
         try FileAccess.makeFolder(tmp)
@@ -46,6 +49,10 @@ enum Checkpoint {
             ("evaluations", .array(evaluations.map(\.json))),
             ("task_state", taskState ?? .null),
         ])
+        if !taskTensors.isEmpty {
+            try SafeTensors.write(taskTensors, metadata: ["format": "fieldfit task state"],
+                                  to: (tmp as NSString).appendingPathComponent("task.safetensors"))
+        }
         try FileAccess.writeAtomically(JSONWriter.string(state), to: (tmp as NSString).appendingPathComponent("state.json"))
         let old = path + ".old"
         try? FileManager.default.removeItem(atPath: old)
@@ -99,10 +106,12 @@ enum Checkpoint {
         for e in try state.array("evaluations") ?? [] { evaluations.append(try Evaluation(json: e, file: statePath)) }
         _ = try state.int("format")
         let taskState = state.value("task_state")
+        let taskPath = (path as NSString).appendingPathComponent("task.safetensors")
+        let taskTensors = FileAccess.exists(taskPath) ? try SafeTensors.read(taskPath).tensors : [:]
         let result = State(step: try state.int("step", default: 0, in: 0...Int.max),
                            trainingSeconds: try state.double("training_seconds", default: 0, in: 0...1e12),
                            rng: RandomGenerator(state: rs, increment: ri), evaluations: evaluations,
-                           taskState: taskState)
+                           taskState: taskState, taskTensors: taskTensors)
         try state.finish()
         return result
     }

@@ -50,6 +50,7 @@ final class FitRun {
         run.trainingSeconds = state.trainingSeconds
         run.rng = state.rng
         run.evaluations = state.evaluations
+        try run.task.restore(tensors: state.taskTensors, file: run.folder.file("checkpoint/task.safetensors"))
         run.samplesSeconds = state.trainingSeconds
         return run
     }
@@ -122,7 +123,8 @@ final class FitRun {
 
     private func saveCheckpoint() throws(FieldError) {
         try Checkpoint.save(trainer: trainer, step: step, trainingSeconds: trainingSeconds, rng: rng,
-                            evaluations: evaluations, taskState: task.checkpointState, to: folder.checkpointPath)
+                            evaluations: evaluations, taskState: task.checkpointState, taskTensors: task.checkpointTensors(),
+                            to: folder.checkpointPath)
     }
 
     /// Seconds of training left, from whichever limit is nearer.

@@ -15,6 +15,10 @@ protocol FitTask: AnyObject {
     var headline: HeadlineScore { get }
     /// Extra state to keep in checkpoints (e.g. the mesh-to-unit-cube transform), or nil.
     var checkpointState: JSONValue? { get }
+    /// Arrays to keep in checkpoints (e.g. NeRF's occupancy grid), saved as `task.safetensors`.
+    func checkpointTensors() -> [SafeTensor]
+    /// Takes back what `checkpointTensors` saved, when a run is resumed or reopened.
+    func restore(tensors: [String: SafeTensor], file: String) throws(FieldError)
 
     /// Scores the current field (the trainer is already bound to its inference parameters).
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score]
@@ -22,6 +26,11 @@ protocol FitTask: AnyObject {
     /// to `final` (metrics.json's `final` object).
     func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
                       final: inout [(key: String, value: JSONValue)], quiet: Bool) throws(FieldError)
+}
+
+extension FitTask {
+    func checkpointTensors() -> [SafeTensor] { [] }
+    func restore(tensors: [String: SafeTensor], file: String) throws(FieldError) {}
 }
 
 /// A task whose training step is a plain supervised batch: inputs and targets for the trainer's loss.

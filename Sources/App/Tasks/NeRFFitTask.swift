@@ -90,15 +90,40 @@ final class NeRFFitTask: SteppingFitTask {
                       thresholds: [20, 25, 28, 30, 31, 33])
     }
 
-    /// The training state for `trainer`, made on first use (the grid is rebuilt from the field when the
-    /// trainer comes from a checkpoint).
+    /// The training state for `trainer`, made on first use: with the grid and ray count a checkpoint saved,
+    /// else (a checkpoint without them) the grid rebuilt from the field.
     func training(_ trainer: Trainer, resumed: Bool) -> RadianceTraining {
         if let t = training { return t }
         let grid = OccupancyGrid(volume: volume, resolution: scene.radiance.gridResolution)
         let t = RadianceTraining(views: trainViews, grid: grid, trainer: trainer, maxSamplesPerRay: scene.radiance.maxSamplesPerRay, pool: pool)
-        if resumed { t.rebuildGrid(pool: pool) }
+        if let saved = savedState {
+            grid.restore(values: saved.values, cursor: saved.cursor, updates: saved.updates, pool: pool)
+            t.rays = saved.rays
+        } else if resumed {
+            t.rebuildGrid(pool: pool)
+        }
         training = t
         return t
+    }
+
+    /// The grid and ray count a checkpoint held, until the training state is made.
+    private var savedState: (values: [Float], cursor: Int, updates: Int, rays: Int)?
+
+    func checkpointTensors() -> [SafeTensor] {
+        guard let t = training else { return [] }
+        let g = t.grid
+        return [SafeTensor(name: "occupancy_grid", floats: g.values.array, shape: [g.volume.cascades, g.resolution, g.resolution, g.resolution]),
+                SafeTensor(name: "nerf_state", uint32s: [UInt32(g.tourPosition), UInt32(g.updates), UInt32(t.rays)], shape: [3])]
+    }
+
+    func restore(tensors: [String: SafeTensor], file: String) throws(FieldError) {
+        guard let grid = tensors["occupancy_grid"], let state = tensors["nerf_state"] else { return }
+        let values = try grid.floatValues(file: file), s = try state.uint32Values(file: file)
+        let r = scene.radiance.gridResolution
+        guard values.count == r * r * r * volume.cascades, s.count == 3 else {
+            throw FieldError(file: file, location: "occupancy_grid", "has \(values.count) cells, the scene's grid has \(r * r * r * volume.cascades)")
+        }
+        savedState = (values, Int(s[0]), Int(s[1]), Int(s[2]))
     }
 
     func trainStep(_ trainer: Trainer, step: Int, rng: inout RandomGenerator, pool: WorkerPool) -> (loss: Float, samples: Int) {

@@ -195,6 +195,18 @@ public final class OccupancyGrid {
         refreshOccupancy(pool: pool)
     }
 
+    /// Where the tour of the grid stands (for checkpoints).
+    public var tourPosition: Int { tourCursor }
+
+    /// Restores values, tour position and update count saved from a grid of the same shape.
+    public func restore(values saved: [Float], cursor: Int, updates: Int, pool: WorkerPool) {
+        precondition(saved.count == cellCount, "OccupancyGrid.restore: wrong cell count")
+        saved.withUnsafeBufferPointer { values.pointer.update(from: $0.baseAddress!, count: saved.count) }
+        tourCursor = min(max(cursor, 0), cellCount - 1)
+        self.updates = updates
+        refreshOccupancy(pool: pool)
+    }
+
     /// Sets every seen cell from the density at its centre (no decay): the grid of a trained field, for
     /// rendering or resuming without the training history. Evaluates in batches of `cellsPerUpdate`.
     public func rebuild(pool: WorkerPool,

@@ -24,8 +24,8 @@ public final class RadianceTraining {
     public let maxSamplesPerRay: Int
     /// The most rays a step may draw.
     public let rayCapacity: Int
-    /// Rays the next step draws.
-    public private(set) var rays: Int
+    /// Rays the next step draws (adapted every step; set when resuming).
+    public var rays: Int
     private let marcher: RayMarcher
 
     // Per ray.
