@@ -14,11 +14,13 @@ struct RayMarcherTests {
             let inside = (lo..<hi).contains(x) && (lo..<hi).contains(y) && (lo..<hi).contains(z)
             grid.occupied[(z * r + y) * r + x] = inside ? 1 : 0
         } } }
+        grid.refreshBlocks()
         return grid
     }
 
-    @Test func samplesExactlyTheOccupiedCellsOfTheLattice() {
-        let grid = blockGrid(lo: 10, hi: 22)
+    @Test(arguments: [(10, 22), (3, 5), (17, 29)])
+    func samplesExactlyTheOccupiedCellsOfTheLattice(lo: Int, hi: Int) {
+        let grid = blockGrid(lo: lo, hi: hi)
         let marcher = RayMarcher(grid: grid)
         let volume = grid.volume
         let camera = Camera.lookAt(position: SIMD3(1.4, 1.1, 1.7), target: SIMD3(0.5, 0.5, 0.5), worldUp: SIMD3(0, 1, 0),
@@ -46,6 +48,7 @@ struct RayMarcherTests {
                 if !brute.isEmpty { hits += 1 }
             }
         }
-        #expect(hits > 50)
+        #expect(hits > 5)
+        #expect(grid.blockOccupied[0] == (lo < 8 ? 1 : 0))
     }
 }

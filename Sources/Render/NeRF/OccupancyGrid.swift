@@ -19,6 +19,11 @@ public final class OccupancyGrid {
     public let values: FloatBuffer
     /// One byte per cell: 1 when occupied.
     public let occupied: UnsafeMutablePointer<UInt8>
+    /// One byte per block of 8³ cells (a coarser mip, as instant-ngp's bitfield mips): 1 when any of its
+    /// cells is occupied. Rays cross empty blocks in one jump.
+    public let blockOccupied: UnsafeMutablePointer<UInt8>
+    /// Blocks per axis per cascade (`resolution / 8`).
+    public let blocksPerSide: Int
     /// Updates done so far.
     public private(set) var updates = 0
     /// Fraction of (seen) cells currently occupied.
@@ -53,6 +58,9 @@ public final class OccupancyGrid {
         values = FloatBuffer(count: total)
         occupied = .allocate(capacity: total)
         occupied.initialize(repeating: 1, count: total)
+        blocksPerSide = resolution / 8
+        blockOccupied = .allocate(capacity: total / 512)
+        blockOccupied.initialize(repeating: 1, count: total / 512)
         self.cellsPerUpdate = cellsPerUpdate ?? max(1024, total / 8)
         updatePositions = FloatBuffer(count: self.cellsPerUpdate * 3)
         updateDensities = FloatBuffer(count: self.cellsPerUpdate)
@@ -68,6 +76,7 @@ public final class OccupancyGrid {
 
     deinit {
         occupied.deallocate()
+        blockOccupied.deallocate()
         updateCells.deallocate()
         occupiedList.deallocate()
         tour.deallocate()
@@ -99,6 +108,17 @@ public final class OccupancyGrid {
         return ((k &* resolution &+ z) &* resolution &+ y) &* resolution &+ x
     }
 
+    /// The index of the 8³-cell block holding `p` in cascade `k` (which must contain `p`).
+    @inline(__always)
+    public func blockIndex(_ p: SIMD3<Float>, cascade k: Int) -> Int {
+        let side = Float(1 << k), lo = 0.5 - side / 2
+        let b = blocksPerSide
+        let q = (p - lo) * (Float(b) / side)
+        let r = b - 1
+        let x = min(max(Int(q.x), 0), r), y = min(max(Int(q.y), 0), r), z = min(max(Int(q.z), 0), r)
+        return ((k &* b &+ z) &* b &+ y) &* b &+ x
+    }
+
     /// Whether the cell holding `p` is occupied (false outside every cascade).
     @inline(__always)
     public func isOccupied(_ p: SIMD3<Float>) -> Bool {
@@ -106,12 +126,13 @@ public final class OccupancyGrid {
         return k < volume.cascades && occupied[cellIndex(p, cascade: k)] != 0
     }
 
-    /// The distance along the ray from `p` (direction `d`, with `inverse` = 1/d) to where it leaves the cell of
-    /// cascade `k` holding `p`.
+    /// The distance along the ray from `p` (direction `d`, with `inverse` = 1/d) to where it leaves the cell
+    /// of cascade `k` holding `p` — or, with `block`, the 8³-cell block holding it.
     @inline(__always)
-    public func distanceToCellExit(_ p: SIMD3<Float>, _ d: SIMD3<Float>, inverse: SIMD3<Float>, cascade k: Int) -> Float {
+    public func distanceToCellExit(_ p: SIMD3<Float>, _ d: SIMD3<Float>, inverse: SIMD3<Float>, cascade k: Int,
+                                   block: Bool = false) -> Float {
         let side = Float(1 << k), lo = 0.5 - side / 2
-        let cell = side / Float(resolution)
+        let cell = side / Float(block ? blocksPerSide : resolution)
         let q = (p - lo) / cell
         let base = q.rounded(.down)
         let next = base.replacing(with: base + 1, where: d .>= 0)
@@ -244,5 +265,19 @@ public final class OccupancyGrid {
         var count = 0
         for i in 0..<n where occupied[i] != 0 { count += 1 }
         occupancy = seen > 0 ? Double(count) / Double(seen) : 0
+        refreshBlocks()
+    }
+
+    /// Recomputes the block mip from the occupancy bits.
+    func refreshBlocks() {
+        let r = resolution, b = blocksPerSide
+        blockOccupied.update(repeating: 0, count: b * b * b * volume.cascades)
+        for k in 0..<volume.cascades {
+            for z in 0..<r { for y in 0..<r {
+                let row = occupied + ((k * r + z) * r + y) * r
+                let blockRow = blockOccupied + ((k * b + z / 8) * b + y / 8) * b
+                for x in 0..<r where row[x] != 0 { blockRow[x / 8] = 1 }
+            } }
+        }
     }
 }

@@ -43,72 +43,78 @@ public final class RadianceRenderer {
         let t = FloatBuffer(count: n), far = FloatBuffer(count: n), transmittance = FloatBuffer(count: n)
         let color = FloatBuffer(count: n * 3), depth = FloatBuffer(count: n)
         let dirs = FloatBuffer(count: n * 3)
-        var active = [Int32](); active.reserveCapacity(n)
-        for i in 0..<n {
-            let d = camera.rayDirection(pixelX: Float(i % camera.width) + 0.5, pixelY: Float(i / camera.width) + 0.5)
-            dirs[3 * i] = d.x; dirs[3 * i + 1] = d.y; dirs[3 * i + 2] = d.z
-            transmittance[i] = 1
-            if let span = volume.clip(origin: camera.position, direction: d) {
-                t[i] = span.near; far[i] = span.far
-                active.append(Int32(i))
+        let origin = camera.position
+        let startsInside = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        defer { startsInside.deallocate() }
+        do {
+            let tp = t.pointer, fp = far.pointer, dp = dirs.pointer, Tp = transmittance.pointer
+            pool.parallelRanges(n, granularity: 1024) { _, range in
+                for i in range {
+                    let d = camera.rayDirection(pixelX: Float(i % camera.width) + 0.5, pixelY: Float(i / camera.width) + 0.5)
+                    dp[3 &* i] = d.x; dp[3 &* i &+ 1] = d.y; dp[3 &* i &+ 2] = d.z
+                    Tp[i] = 1
+                    if let span = volume.clip(origin: origin, direction: d) {
+                        tp[i] = span.near; fp[i] = span.far; startsInside[i] = true
+                    } else {
+                        startsInside[i] = false
+                    }
+                }
             }
         }
+        var active = [Int32](); active.reserveCapacity(n)
+        for i in 0..<n where startsInside[i] { active.append(Int32(i)) }
         let network = trainer.model as! NeRFNetwork
         let g = network.geometryWidth, e = network.direction.outputWidth
         let rows = max(capacity, n)
-        let positions = FloatBuffer(count: rows * 3), directions = FloatBuffer(count: rows * 3)
+        // Staging (k slots per active ray), then packed rows.
+        let stagedPositions = FloatBuffer(count: rows * 3), stagedSteps = FloatBuffer(count: rows), stagedDistances = FloatBuffer(count: rows)
+        let positions = FloatBuffer(count: rows * 3), steps = FloatBuffer(count: rows), distances = FloatBuffer(count: rows)
         let geometry = FloatBuffer(count: rows * g), weights = FloatBuffer(count: rows)
-        let steps = FloatBuffer(count: rows), distances = FloatBuffer(count: rows)
+        let rowRay = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
         let compact = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
-        defer { compact.deallocate() }
+        defer { compact.deallocate(); rowRay.deallocate() }
         var colorInput = FloatBuffer(count: 0), encoded = FloatBuffer(count: 0), gatheredDirections = FloatBuffer(count: 0)
         var rgbOut = FloatBuffer(count: 0)
-        var counts = [Int32](repeating: 0, count: n), offsets = [Int32](repeating: 0, count: n + 1)
-        var finished = [Bool](repeating: false, count: n)
+        let counts = UnsafeMutablePointer<Int32>.allocate(capacity: n), offsets = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
+        let finished = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        defer { counts.deallocate(); offsets.deallocate(); finished.deallocate() }
         var samples = 0
-        let origin = camera.position
         /// Samples whose weight is below this get no colour evaluation (their contribution is invisible).
         let negligible: Float = 1e-5
         while !active.isEmpty {
             let a = active.count
             let k = max(1, min(64, capacity / a))
             let tp = t.pointer, fp = far.pointer, dp = dirs.pointer
+            let sp0 = stagedPositions.pointer, ss0 = stagedSteps.pointer, sz0 = stagedDistances.pointer
+            // One march per ray into its k staging slots.
             active.withUnsafeBufferPointer { act in
-                counts.withUnsafeMutableBufferPointer { cnt in
-                    pool.parallelRanges(a, granularity: 64) { _, range in
-                        for j in range {
-                            let i = Int(act[j])
-                            let d = SIMD3(dp[3 &* i], dp[3 &* i &+ 1], dp[3 &* i &+ 2])
-                            cnt[j] = Int32(marcher.countSamples(origin: origin, direction: d, t: tp[i], far: fp[i], maxSamples: k))
-                        }
+                pool.parallelRanges(a, granularity: 64) { _, range in
+                    for j in range {
+                        let i = Int(act[j])
+                        let d = SIMD3(dp[3 &* i], dp[3 &* i &+ 1], dp[3 &* i &+ 2])
+                        var slot = j &* k
+                        var s = tp[i]
+                        counts[j] = Int32(marcher.march(origin: origin, direction: d, t: &s, far: fp[i], maxSamples: k) { p, ts, dt in
+                            let q = volume.networkPosition(p)
+                            sp0[3 &* slot] = q.x; sp0[3 &* slot &+ 1] = q.y; sp0[3 &* slot &+ 2] = q.z
+                            ss0[slot] = dt; sz0[slot] = ts
+                            slot &+= 1
+                        })
+                        tp[i] = s
                     }
                 }
             }
             var total = 0
             for j in 0..<a { offsets[j] = Int32(total); total += Int(counts[j]) }
             offsets[a] = Int32(total)
-            let pp = positions.pointer, ddp = directions.pointer, sp = steps.pointer, zp = distances.pointer
-            active.withUnsafeBufferPointer { act in
-                offsets.withUnsafeBufferPointer { off in
-                    counts.withUnsafeBufferPointer { cnt in
-                        pool.parallelRanges(a, granularity: 64) { _, range in
-                            for j in range {
-                                let i = Int(act[j])
-                                let d = SIMD3(dp[3 &* i], dp[3 &* i &+ 1], dp[3 &* i &+ 2])
-                                let dirInput = (d + 1) * 0.5
-                                var row = Int(off[j])
-                                var s = tp[i]
-                                _ = marcher.march(origin: origin, direction: d, t: &s, far: fp[i], maxSamples: Int(cnt[j])) { p, ts, dt in
-                                    let q = volume.networkPosition(p)
-                                    pp[3 &* row] = q.x; pp[3 &* row &+ 1] = q.y; pp[3 &* row &+ 2] = q.z
-                                    ddp[3 &* row] = dirInput.x; ddp[3 &* row &+ 1] = dirInput.y; ddp[3 &* row &+ 2] = dirInput.z
-                                    sp[row] = dt; zp[row] = ts
-                                    row &+= 1
-                                }
-                                tp[i] = s
-                            }
-                        }
-                    }
+            let pp = positions.pointer, sp = steps.pointer, zp = distances.pointer
+            pool.parallelRanges(a, granularity: 64) { _, range in
+                for j in range {
+                    let start = Int(offsets[j]), c = Int(counts[j])
+                    (pp + 3 &* start).update(from: sp0 + 3 &* (j &* k), count: 3 &* c)
+                    (sp + start).update(from: ss0 + j &* k, count: c)
+                    (zp + start).update(from: sz0 + j &* k, count: c)
+                    for r in start..<(start &+ c) { rowRay[r] = Int32(j) }
                 }
             }
             samples += total
@@ -116,29 +122,23 @@ public final class RadianceRenderer {
             if total > 0 { network.density.forward(input: pp, output: geometry.pointer, batch: total, context: nil, pool: pool) }
             let gp = geometry.pointer, wp = weights.pointer, Tp = transmittance.pointer, zd = depth.pointer
             active.withUnsafeBufferPointer { act in
-                offsets.withUnsafeBufferPointer { off in
-                    counts.withUnsafeBufferPointer { cnt in
-                        finished.withUnsafeMutableBufferPointer { fin in
-                            pool.parallelRanges(a, granularity: 64) { _, range in
-                                for j in range {
-                                    let i = Int(act[j])
-                                    var T = Tp[i], z = zd[i]
-                                    var row = Int(off[j])
-                                    let end = Int(off[j + 1])
-                                    while row < end && T >= minTransmittance {
-                                        let alpha = 1 - exp(-VolumeCompositing.density(gp[row &* g]) * sp[row])
-                                        let w = alpha * T
-                                        wp[row] = w
-                                        z += w * zp[row]
-                                        T *= 1 - alpha
-                                        row &+= 1
-                                    }
-                                    while row < end { wp[row] = 0; row &+= 1 }
-                                    Tp[i] = T; zd[i] = z
-                                    fin[i] = T < minTransmittance || Int(cnt[j]) < k
-                                }
-                            }
+                pool.parallelRanges(a, granularity: 64) { _, range in
+                    for j in range {
+                        let i = Int(act[j])
+                        var T = Tp[i], z = zd[i]
+                        var row = Int(offsets[j])
+                        let end = Int(offsets[j + 1])
+                        while row < end && T >= minTransmittance {
+                            let alpha = 1 - exp(-VolumeCompositing.density(gp[row &* g]) * sp[row])
+                            let w = alpha * T
+                            wp[row] = w
+                            z += w * zp[row]
+                            T *= 1 - alpha
+                            row &+= 1
                         }
+                        while row < end { wp[row] = 0; row &+= 1 }
+                        Tp[i] = T; zd[i] = z
+                        finished[i] = T < minTransmittance || Int(counts[j]) < k
                     }
                 }
             }
@@ -153,12 +153,17 @@ public final class RadianceRenderer {
                     gatheredDirections = FloatBuffer(count: m * 3); rgbOut = FloatBuffer(count: m * 3)
                 }
                 let ci = colorInput.pointer, ep = encoded.pointer, gd = gatheredDirections.pointer
-                for row in 0..<total where compact[row] >= 0 {
-                    let c = Int(compact[row])
-                    gd[3 * c] = ddp[3 * row]; gd[3 * c + 1] = ddp[3 * row + 1]; gd[3 * c + 2] = ddp[3 * row + 2]
+                let compactRows = UnsafePointer(compact)
+                active.withUnsafeBufferPointer { act in
+                    pool.parallelRanges(total, granularity: 256) { _, range in
+                        for row in range where compactRows[row] >= 0 {
+                            let c = Int(compactRows[row]), i = Int(act[Int(rowRay[row])])
+                            gd[3 &* c] = (dp[3 &* i] + 1) * 0.5; gd[3 &* c &+ 1] = (dp[3 &* i &+ 1] + 1) * 0.5
+                            gd[3 &* c &+ 2] = (dp[3 &* i &+ 2] + 1) * 0.5
+                        }
+                    }
                 }
                 network.direction.forward(input: gd, output: ep, batch: m, context: nil, pool: pool)
-                let compactRows = UnsafePointer(compact)
                 pool.parallelRanges(total, granularity: 256) { _, range in
                     for row in range where compactRows[row] >= 0 {
                         let c = Int(compactRows[row])
@@ -169,17 +174,15 @@ public final class RadianceRenderer {
                 network.color.forward(input: ci, output: rgbOut.pointer, batch: m, context: nil, pool: pool)
                 let rp = rgbOut.pointer, cp = color.pointer
                 active.withUnsafeBufferPointer { act in
-                    offsets.withUnsafeBufferPointer { off in
-                        pool.parallelRanges(a, granularity: 64) { _, range in
-                            for j in range {
-                                let i = Int(act[j])
-                                var c = SIMD3(cp[3 &* i], cp[3 &* i &+ 1], cp[3 &* i &+ 2])
-                                for row in Int(off[j])..<Int(off[j + 1]) where compactRows[row] >= 0 {
-                                    let r = rp + 3 &* Int(compactRows[row])
-                                    c += wp[row] * SIMD3(r[0], r[1], r[2])
-                                }
-                                cp[3 &* i] = c.x; cp[3 &* i &+ 1] = c.y; cp[3 &* i &+ 2] = c.z
+                    pool.parallelRanges(a, granularity: 64) { _, range in
+                        for j in range {
+                            let i = Int(act[j])
+                            var c = SIMD3(cp[3 &* i], cp[3 &* i &+ 1], cp[3 &* i &+ 2])
+                            for row in Int(offsets[j])..<Int(offsets[j + 1]) where compactRows[row] >= 0 {
+                                let r = rp + 3 &* Int(compactRows[row])
+                                c += wp[row] * SIMD3(r[0], r[1], r[2])
                             }
+                            cp[3 &* i] = c.x; cp[3 &* i &+ 1] = c.y; cp[3 &* i &+ 2] = c.z
                         }
                     }
                 }

@@ -1,6 +1,6 @@
 /// instant-ngp's ray marching through the occupancy grid: fixed steps (growing with distance when the
-/// volume has a cone angle) where the grid is occupied; across empty cells it jumps to the cell's exit,
-/// rounded up to whole steps, so samples stay on the ray's step lattice.
+/// volume has a cone angle) where the grid is occupied; across an empty 8³ block or an empty cell it jumps
+/// to where the ray leaves it, rounded up to whole steps, so samples stay on the ray's step lattice.
 public struct RayMarcher {
     /// The grid whose bits decide where to sample.
     public let grid: OccupancyGrid
@@ -25,7 +25,10 @@ public struct RayMarcher {
             let dt = volume.stepSize(s)
             let k = grid.cascade(of: p)
             if k >= cascades { s = far; break }
-            if grid.occupied[grid.cellIndex(p, cascade: k)] != 0 {
+            if grid.blockOccupied[grid.blockIndex(p, cascade: k)] == 0 {
+                let exit = grid.distanceToCellExit(p, direction, inverse: inverse, cascade: k, block: true)
+                s += max(1, (exit / dt).rounded(.up)) * dt
+            } else if grid.occupied[grid.cellIndex(p, cascade: k)] != 0 {
                 emit(p, s, dt)
                 count &+= 1
                 s += dt
