@@ -45,3 +45,21 @@ extension DifferentiableModule {
     /// The total number of parameters.
     public var parameterCount: Int { parameterTensors.reduce(0) { $0 + $1.count } }
 }
+
+/// A module without parameters (encodings such as Identity, Frequency and SphericalHarmonics): the
+/// parameter plumbing of `DifferentiableModule` done once.
+public protocol ParameterFreeModule: DifferentiableModule {}
+
+extension ParameterFreeModule {
+    public var parameterTensors: [ParameterTensor] { [] }
+    public func bind(_ binding: ParameterBinding) {}
+    public func initializeParameters(_ rng: inout RandomGenerator) {}
+    public func makeContext(capacity: Int) -> ModuleContext { ModuleContext(capacity: capacity) }
+}
+
+extension Array where Element == ParameterTensor {
+    /// The same tensors with `prefix` and a dot before each name (how composite modules name their parts').
+    public func prefixed(_ prefix: String) -> [ParameterTensor] {
+        map { ParameterTensor(prefix + "." + $0.name, shape: $0.shape, kind: $0.kind) }
+    }
+}

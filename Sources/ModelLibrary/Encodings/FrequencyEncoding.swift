@@ -8,7 +8,7 @@ import FieldIO
 ///
 /// Values come from one Double `sin`/`cos` per dimension and exact angle doubling in Double, so they are
 /// accurate to Float rounding at every frequency. Backward uses the saved output (`∂sin = 2^kπ·cos`, `∂cos = −2^kπ·sin`).
-public final class FrequencyEncoding: DifferentiableModule {
+public final class FrequencyEncoding: ParameterFreeModule {
     public let inputWidth: Int
     /// The number of octaves n.
     public let frequencies: Int
@@ -28,10 +28,6 @@ public final class FrequencyEncoding: DifferentiableModule {
     }
 
     public var outputWidth: Int { 2 * frequencies * inputWidth }
-    public var parameterTensors: [ParameterTensor] { [] }
-    public func bind(_ binding: ParameterBinding) {}
-    public func initializeParameters(_ rng: inout RandomGenerator) {}
-    public func makeContext(capacity: Int) -> ModuleContext { ModuleContext(capacity: capacity) }
 
     public func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
                         context: ModuleContext?, pool: WorkerPool) {

@@ -2,7 +2,7 @@ import TensorCore
 import FieldIO
 
 /// tiny-cuda-nn's `Identity` encoding: `out = x·scale + offset`, element-wise; no parameters.
-public final class IdentityEncoding: DifferentiableModule {
+public final class IdentityEncoding: ParameterFreeModule {
     public let inputWidth: Int
     /// The factor applied to every input.
     public let scale: Float
@@ -26,10 +26,6 @@ public final class IdentityEncoding: DifferentiableModule {
     }
 
     public var outputWidth: Int { inputWidth }
-    public var parameterTensors: [ParameterTensor] { [] }
-    public func bind(_ binding: ParameterBinding) {}
-    public func initializeParameters(_ rng: inout RandomGenerator) {}
-    public func makeContext(capacity: Int) -> ModuleContext { ModuleContext(capacity: capacity) }
 
     public func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
                         context: ModuleContext?, pool: WorkerPool) {

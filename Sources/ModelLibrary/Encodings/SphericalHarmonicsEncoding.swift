@@ -5,7 +5,7 @@ import TensorCore
 /// `degree` (1...4), `degree²` outputs per row. As in tcnn the three inputs are the unit direction mapped
 /// to [0, 1] (`(d + 1) / 2`); the encoding maps them back to [−1, 1] itself. Constants and signs follow
 /// tcnn (Sloan's "Efficient Spherical Harmonic Evaluation"). No parameters; backward gives dL/dinput.
-public final class SphericalHarmonicsEncoding: DifferentiableModule {
+public final class SphericalHarmonicsEncoding: ParameterFreeModule {
     /// Bands evaluated: outputs are `degree²` (degree 4 → 16, instant-ngp's direction encoding).
     public let degree: Int
 
@@ -25,10 +25,6 @@ public final class SphericalHarmonicsEncoding: DifferentiableModule {
 
     public var inputWidth: Int { 3 }
     public var outputWidth: Int { degree * degree }
-    public var parameterTensors: [ParameterTensor] { [] }
-    public func bind(_ binding: ParameterBinding) {}
-    public func initializeParameters(_ rng: inout RandomGenerator) {}
-    public func makeContext(capacity: Int) -> ModuleContext { ModuleContext(capacity: capacity) }
 
     public func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
                         context: ModuleContext?, pool: WorkerPool) {

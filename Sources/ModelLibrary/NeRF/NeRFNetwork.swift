@@ -32,8 +32,7 @@ public final class NeRFNetwork: DifferentiableModule {
     public var geometryWidth: Int { density.outputWidth }
 
     public var parameterTensors: [ParameterTensor] {
-        density.parameterTensors.map { ParameterTensor("density." + $0.name, shape: $0.shape, kind: $0.kind) }
-            + color.parameterTensors.map { ParameterTensor("color." + $0.name, shape: $0.shape, kind: $0.kind) }
+        density.parameterTensors.prefixed("density") + color.parameterTensors.prefixed("color")
     }
 
     public func bind(_ binding: ParameterBinding) {
