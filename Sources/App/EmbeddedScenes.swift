@@ -45,8 +45,8 @@ public enum EmbeddedScenes {
       "name": "demo",
       "task": "nerf",
       "data": {"procedural": "shapes", "views": 64, "width": 80, "height": 80, "test_every": 8},
-      "encoding": {"otype": "HashGrid", "n_levels": 12, "n_features_per_level": 2,
-                   "log2_hashmap_size": 15, "base_resolution": 16},
+      "encoding": {"otype": "HashGrid", "n_levels": 8, "n_features_per_level": 2,
+                   "log2_hashmap_size": 16, "base_resolution": 16, "per_level_scale": 1.35},
       "nerf": {"grid_resolution": 64, "steps_per_diagonal": 512},
       "training": {"seconds": 20, "eval_every_seconds": 5, "seed": 1337},
       "render": {"orbit": 8, "width": 160, "height": 160}
