@@ -19,8 +19,6 @@ final class NeRFFitTask: SteppingFitTask {
     let dataDescription: String
     private var training: RadianceTraining?
     private let pool: WorkerPool
-    /// Render throughput of the last evaluation.
-    private(set) var lastEvaluationRaysPerSecond = 0.0
     private var rays = 0
 
     /// Loads the views; fills in the render settings the scene left to the data (orbit size, distance,
@@ -155,8 +153,8 @@ final class NeRFFitTask: SteppingFitTask {
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score] {
         guard testViews.count > 0 else { return [] }
         let summary = NeRFEvaluationSummary(views: renderTestViews(trainer, pool: pool).scores)
-        lastEvaluationRaysPerSecond = summary.raysPerSecond
-        return [Evaluation.Score(name: "psnr", value: summary.psnr), Evaluation.Score(name: "ssim", value: summary.ssim)]
+        return [Evaluation.Score(name: "psnr", value: summary.psnr), Evaluation.Score(name: "ssim", value: summary.ssim),
+                Evaluation.Score(name: "render_rays_per_second", value: summary.raysPerSecond)]
     }
 
     func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
