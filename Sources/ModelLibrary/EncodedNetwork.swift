@@ -19,8 +19,7 @@ public final class EncodedNetwork: DifferentiableModule {
     public var outputWidth: Int { network.outputWidth }
 
     public var parameterTensors: [ParameterTensor] {
-        encoding.parameterTensors.map { ParameterTensor("encoding." + $0.name, shape: $0.shape, kind: $0.kind) }
-            + network.parameterTensors.map { ParameterTensor("network." + $0.name, shape: $0.shape, kind: $0.kind) }
+        encoding.parameterTensors.map { $0.prefixed("encoding.") } + network.parameterTensors.map { $0.prefixed("network.") }
     }
 
     public func bind(_ binding: ParameterBinding) {

@@ -28,7 +28,7 @@ public final class MLP: DifferentiableModule {
     /// The config otypes this network answers to.
     public static let otypes = ["FullyFusedMLP", "MegakernelMLP", "CutlassMLP", "MLP"]
     /// Reduction slots (fixed, so the split — and the rounding — never depends on the thread count).
-    public static let slots = 8
+    public static let slots = RowBlocks.slots
     /// Rows per block by default (tuned on this machine for 64-wide layers).
     public static let defaultChunkRows = 512
 
@@ -161,7 +161,7 @@ public final class MLP: DifferentiableModule {
 
     /// The slot count for a batch (each slot gets at least one block).
     @inline(__always)
-    private func usedSlots(_ batch: Int) -> Int { min(MLP.slots, (batch + chunkRows - 1) / chunkRows) }
+    private func usedSlots(_ batch: Int) -> Int { RowBlocks.usedSlots(batch: batch, chunkRows: chunkRows) }
 
     // MARK: Forward
 
@@ -183,29 +183,11 @@ public final class MLP: DifferentiableModule {
         }
     }
 
-    /// Walks the batch the way both passes do: a fixed number of slots (set by the batch, not the thread
-    /// count, so results do not depend on it), slots spread over the workers, each slot cut into blocks of
-    /// `chunkRows` rows. `body(row, rows, slot, firstBlockOfSlot)`.
+    /// Walks the batch the way both passes do (`RowBlocks.forEach`: slots set by the batch, not the thread
+    /// count, so results do not depend on it). `body(row, rows, slot, firstBlockOfSlot)`.
     @inline(__always)
     private func forEachBlock(batch: Int, pool: WorkerPool, _ body: (Int, Int, Int, Bool) -> Void) {
-        let used = usedSlots(batch)
-        let workers = min(pool.threads, used)
-        let c = chunkRows
-        pool.parallelFor(workers) { w in
-            let s0 = WorkerPool.blockStart(w, of: workers, count: used)
-            let s1 = WorkerPool.blockStart(w + 1, of: workers, count: used)
-            for s in s0..<s1 {
-                let r1 = WorkerPool.blockStart(s + 1, of: used, count: batch, granularity: c)
-                var r = WorkerPool.blockStart(s, of: used, count: batch, granularity: c)
-                var first = true
-                while r < r1 {
-                    let rows = min(c, r1 - r)
-                    body(r, rows, s, first)
-                    first = false
-                    r += rows
-                }
-            }
-        }
+        RowBlocks.forEach(batch: batch, chunkRows: chunkRows, pool: pool, body)
     }
 
     /// All layers on rows `row ..< row + rows`.
@@ -256,18 +238,7 @@ public final class MLP: DifferentiableModule {
                           row: row, rows: rows, slot: slot, first: first, values: values, context: ctx)
         }
         // gradients += Σ_slot partial (in slot order), split over parameter ranges.
-        let count = parameterCountStored
-        let partials = ctx.partials.pointer
-        let reducers = min(pool.threads, max(1, count / 65_536))
-        pool.parallelFor(reducers) { w in
-            let a = WorkerPool.blockStart(w, of: reducers, count: count, granularity: 8)
-            let b = WorkerPool.blockStart(w + 1, of: reducers, count: count, granularity: 8)
-            for i in a..<b {
-                var acc = gradients[i]
-                for s in 0..<used { acc += partials[s &* count &+ i] }
-                gradients[i] = acc
-            }
-        }
+        RowBlocks.reducePartials(ctx.partials.pointer, count: parameterCountStored, used: used, into: gradients, pool: pool)
     }
 
     /// All layers, in reverse, on rows `row ..< row + rows`.
@@ -305,7 +276,7 @@ public final class MLP: DifferentiableModule {
             Gemm.multiply(.transpose, .none, m: layer.inputs, n: layer.outputs, k: rows,
                           a: src, b: dz, beta: beta, c: partial + layer.weightOffset)
             if layer.biasOffset >= 0 {
-                MLP.accumulateColumnSums(dz, rows: rows, width: layer.outputs, into: partial + layer.biasOffset, overwrite: first)
+                RowBlocks.accumulateColumnSums(dz, rows: rows, width: layer.outputs, into: partial + layer.biasOffset, overwrite: first)
             }
             if l == 0 {
                 if let inputGradient {
@@ -323,25 +294,6 @@ public final class MLP: DifferentiableModule {
                 swap(&ping, &pong)
             }
             l -= 1
-        }
-    }
-
-    /// `sums[j] (+)= Σ_r z[r][j]`, rows summed in order (SIMD across columns).
-    private static func accumulateColumnSums(_ z: UnsafePointer<Float>, rows: Int, width: Int,
-                                             into sums: UnsafeMutablePointer<Float>, overwrite: Bool) {
-        if overwrite { sums.update(repeating: 0, count: width) }
-        var j = 0
-        while j &+ 8 <= width {
-            var acc = UnsafeRawPointer(sums + j).loadUnaligned(as: SIMD8<Float>.self)
-            for r in 0..<rows { acc += UnsafeRawPointer(z + (r &* width &+ j)).loadUnaligned(as: SIMD8<Float>.self) }
-            UnsafeMutableRawPointer(sums + j).storeBytes(of: acc, as: SIMD8<Float>.self)
-            j &+= 8
-        }
-        while j < width {
-            var acc = sums[j]
-            for r in 0..<rows { acc += z[r &* width &+ j] }
-            sums[j] = acc
-            j &+= 1
         }
     }
 }

@@ -1,0 +1,105 @@
+/// Uniform B-spline bases of order (degree) k on G intervals, efficient-KAN's grid: knots
+/// t_m = lo + (m − k)·h for m = 0 … G + 2k, h = (hi − lo)/G, giving J = G + k bases B_0 … B_{J−1};
+/// basis i is non-zero on [t_i, t_{i+k+1}). Outside [t_0, t_{G+2k}) every basis is 0.
+///
+/// Evaluation is SIMD across eight inputs: u = (x − t_0)/h, cell c = ⌊u⌋, local t = u − c, and the k + 1
+/// non-zero values (bases c − k … c) come from the uniform Cox–de Boor recurrence
+/// b_r ← ((t + p − r)·b_{r−1} + (r + 1 − t)·b_r)/p for p = 1 … k. Basis i is then picked per lane by
+/// comparing c with i + k − r, so values land in a basis-major row `[B_0(x_0…x_7), B_1(…), …]` with
+/// plain vector stores. The derivative is dB_i/dx = (N_{i,k−1} − N_{i+1,k−1})/h from the degree k − 1 values.
+struct BSplineBasis {
+    /// Grid intervals G.
+    let gridSize: Int
+    /// Order (degree) k.
+    let order: Int
+    /// First knot t_0.
+    let firstKnot: Float
+    /// 1/h.
+    let inverseSpacing: Float
+
+    /// The number of bases J = G + k.
+    var count: Int { gridSize + order }
+
+    /// A basis over `range` with `gridSize` intervals and order `order` (1…5).
+    init(gridSize: Int, order: Int, range: ClosedRange<Float>) {
+        self.gridSize = gridSize
+        self.order = order
+        let h = (range.upperBound - range.lowerBound) / Float(gridSize)
+        firstKnot = range.lowerBound - Float(order) * h
+        inverseSpacing = 1 / h
+    }
+
+    /// Cell index ⌊u⌋ (as a float, clamped to [−1, G + 2k] so far-away inputs stay exact and select no basis)
+    /// and local coordinate t = u − ⌊u⌋.
+    @inline(__always)
+    func locate(_ x: SIMD8<Float>) -> (cell: SIMD8<Float>, t: SIMD8<Float>) {
+        var u = (x - firstKnot) * inverseSpacing
+        let lo = SIMD8<Float>(repeating: -1), hi = SIMD8<Float>(repeating: Float(gridSize + 2 * order) + 0.5)
+        u.replace(with: lo, where: u .< lo)
+        u.replace(with: hi, where: u .> hi)
+        u.replace(with: lo, where: u .!= u)       // NaN selects nothing
+        let c = u.rounded(.down)
+        return (c, u - c)
+    }
+
+    /// The k + 1 local values of degree `degree` at t, written to `b[0…degree]`.
+    @inline(__always)
+    static func local(_ t: SIMD8<Float>, degree: Int, into b: UnsafeMutablePointer<SIMD8<Float>>) {
+        b[0] = SIMD8(repeating: 1)
+        if degree == 0 { return }
+        for p in 1...degree {
+            let inv = 1 / Float(p)
+            b[p] = t * b[p &- 1] * inv
+            var r = p &- 1
+            while r >= 1 {
+                b[r] = ((t + Float(p &- r)) * b[r &- 1] + (Float(r &+ 1) - t) * b[r]) * inv
+                r &-= 1
+            }
+            b[0] = (1 - t) * b[0] * inv
+        }
+    }
+
+    /// Writes J basis vectors for eight inputs: `out[i·stride + lane] = B_i(x[lane])` for the first `n` lanes.
+    /// `work` holds k + 1 vectors.
+    @inline(__always)
+    func evaluate(_ x: SIMD8<Float>, n: Int, into out: UnsafeMutablePointer<Float>, stride: Int,
+                  work: UnsafeMutablePointer<SIMD8<Float>>) {
+        let (cell, t) = locate(x)
+        BSplineBasis.local(t, degree: order, into: work)
+        let k = order
+        for i in 0..<count {
+            var v = SIMD8<Float>()
+            for r in 0...k {
+                v.replace(with: work[r], where: cell .== SIMD8(repeating: Float(i &+ k &- r)))
+            }
+            KANLanes.store(v, out + i &* stride, n)
+        }
+    }
+
+    /// Σ_i g_i · dB_i/dx for eight inputs, where `g[i·stride + lane]` is the gradient of basis i (first `n` lanes).
+    /// `work` holds k + 1 vectors.
+    @inline(__always)
+    func backward(_ x: SIMD8<Float>, n: Int, gradient g: UnsafePointer<Float>, stride: Int,
+                  work: UnsafeMutablePointer<SIMD8<Float>>) -> SIMD8<Float> {
+        let (cell, t) = locate(x)
+        let k = order
+        BSplineBasis.local(t, degree: k &- 1, into: work)
+        // dB/du of the local bases: b'_r = c_{r−1} − c_r (c = degree k − 1 values, zero outside 0…k−1).
+        var prev = SIMD8<Float>()
+        for r in 0...k {
+            let cur = r < k ? work[r] : SIMD8<Float>()
+            work[r] = prev - cur
+            prev = cur
+        }
+        var acc = SIMD8<Float>()
+        for i in 0..<count {
+            let gi = KANLanes.load(g + i &* stride, n)
+            var d = SIMD8<Float>()
+            for r in 0...k {
+                d.replace(with: work[r], where: cell .== SIMD8(repeating: Float(i &+ k &- r)))
+            }
+            acc += d * gi
+        }
+        return acc * inverseSpacing
+    }
+}
