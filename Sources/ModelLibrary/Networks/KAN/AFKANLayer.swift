@@ -72,23 +72,26 @@ final class AFKANLayer: KANLayer {
     }
 
     // Row-local arrays (floats): F, s₁, s₂, act′(u), act′(v) as [J][Dp]; e, a, S, ẑ, h, dx as [Dp].
+    // Backward keeps every row of the block (and its five statistics), so no row is evaluated twice.
     private var planeFloats: Int { bases * paddedWidth }
-    private var rowFloats: Int { 5 * planeFloats + 6 * paddedWidth }
+    private var rowFloats: Int { 5 * planeFloats + 6 * paddedWidth + 8 }
 
     func forwardScratch(rows: Int) -> Int { rows * inputWidth + rowFloats }
-    func backwardScratch(rows: Int) -> Int { 2 * rows * inputWidth + rowFloats }
+    func backwardScratch(rows: Int) -> Int { 2 * rows * inputWidth + rows * rowFloats }
 
     /// Pointers into a row's scratch.
     struct Row {
         let f, s1, s2, d1, d2: UnsafeMutablePointer<Float>
         let e, a, sum, zHat, h, dx: UnsafeMutablePointer<Float>
+        /// The row's `RowStats` (five floats).
+        let stats: UnsafeMutablePointer<Float>
     }
 
     private func row(_ scratch: UnsafeMutablePointer<Float>) -> Row {
         let p = planeFloats, w = paddedWidth
         let v = scratch + 5 * p
         return Row(f: scratch, s1: scratch + p, s2: scratch + 2 * p, d1: scratch + 3 * p, d2: scratch + 4 * p,
-                   e: v, a: v + w, sum: v + 2 * w, zHat: v + 3 * w, h: v + 4 * w, dx: v + 5 * w)
+                   e: v, a: v + w, sum: v + 2 * w, zHat: v + 3 * w, h: v + 4 * w, dx: v + 5 * w, stats: v + 6 * w)
     }
 
     /// What a row's forward pass leaves for its backward pass besides the arrays.
@@ -107,7 +110,7 @@ final class AFKANLayer: KANLayer {
     private func rowForward(_ x: UnsafePointer<Float>, values: UnsafePointer<Float>, r: Row, training: Bool,
                             out: UnsafeMutablePointer<Float>) -> RowStats {
         let d = inputWidth, w = paddedWidth, jCount = bases, act = options.baseActivation, fn = options.function
-        let tailMask = KANLanes.mask(d - (w - 8))
+        let padding = KANLanes.iota .>= SIMD8<Float>(repeating: Float(d - (w - 8)))   // lanes past the inputs
         let plusInf = SIMD8<Float>(repeating: .infinity), minusInf = SIMD8<Float>(repeating: -.infinity)
         var vmin = plusInf, vmax = minusInf
         for j in 0..<jCount {
@@ -126,11 +129,11 @@ final class AFKANLayer: KANLayer {
                     KANLanes.store(d1, r.d1 + o, 8); KANLanes.store(d2, r.d2 + o, 8)
                 }
                 if n < 8 {
-                    vmin = pointwiseMin(vmin, f.replacing(with: plusInf, where: .!tailMask))
-                    vmax = pointwiseMax(vmax, f.replacing(with: minusInf, where: .!tailMask))
+                    vmin = KANLanes.minimum(vmin, f.replacing(with: plusInf, where: padding))
+                    vmax = KANLanes.maximum(vmax, f.replacing(with: minusInf, where: padding))
                 } else {
-                    vmin = pointwiseMin(vmin, f)
-                    vmax = pointwiseMax(vmax, f)
+                    vmin = KANLanes.minimum(vmin, f)
+                    vmax = KANLanes.maximum(vmax, f)
                 }
                 c0 &+= 8
             }
@@ -155,10 +158,10 @@ final class AFKANLayer: KANLayer {
                 s += nv
             }
             let last = c0 &+ 8 >= w
-            if last { e.replace(with: 0, where: .!tailMask); s.replace(with: 0, where: .!tailMask) }
+            if last { e.replace(with: 0, where: padding); s.replace(with: 0, where: padding) }
             KANLanes.store(e, r.e + c0, 8)
             KANLanes.store(s, r.sum + c0, 8)
-            emax = pointwiseMax(emax, last ? (e / tau).replacing(with: minusInf, where: .!tailMask) : e / tau)
+            emax = KANLanes.maximum(emax, last ? (e / tau).replacing(with: minusInf, where: padding) : e / tau)
             c0 &+= 8
         }
         // Softmax over the inputs.
@@ -167,7 +170,7 @@ final class AFKANLayer: KANLayer {
         c0 = 0
         while c0 < w {
             var a = VectorMath.exp(KANLanes.load(r.e + c0, 8) / tau - top)
-            if c0 &+ 8 >= w { a.replace(with: 0, where: .!tailMask) }
+            if c0 &+ 8 >= w { a.replace(with: 0, where: padding) }
             KANLanes.store(a, r.a + c0, 8)
             total += a
             c0 &+= 8
@@ -189,7 +192,7 @@ final class AFKANLayer: KANLayer {
         c0 = 0
         while c0 < w {
             var dz = KANLanes.load(r.zHat + c0, 8) - mean
-            if c0 &+ 8 >= w { dz.replace(with: 0, where: .!tailMask) }
+            if c0 &+ 8 >= w { dz.replace(with: 0, where: padding) }
             vs += dz * dz
             c0 &+= 8
         }
@@ -223,16 +226,18 @@ final class AFKANLayer: KANLayer {
                        values: UnsafePointer<Float>, partial: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let d = inputWidth
         let features = scratch, dFeatures = scratch + rows * d
-        let r = row(scratch + 2 * rows * d)
+        let rowsBase = scratch + 2 * rows * d
         for i in 0..<rows {
-            _ = rowForward(x + i &* d, values: values, r: r, training: false, out: features + i &* d)
+            let r = row(rowsBase + i &* rowFloats)
+            let st = rowForward(x + i &* d, values: values, r: r, training: true, out: features + i &* d)
+            r.stats[0] = st.minimum; r.stats[1] = st.maximum; r.stats[2] = st.scale; r.stats[3] = st.tau; r.stats[4] = st.inverseSigma
         }
         Gemm.multiply(.transpose, .none, m: d, n: outputWidth, k: rows, a: features, b: dy, beta: 1, c: partial + weightOffset)
         Gemm.multiply(.none, .transpose, m: rows, n: d, k: outputWidth, a: dy, b: values + weightOffset, c: dFeatures)
         for i in 0..<rows {
-            let stats = rowForward(x + i &* d, values: values, r: r, training: true, out: features + i &* d)
-            rowBackward(dFeatures + i &* d, stats: stats, values: values, r: r, partial: partial,
-                        dx: dx.map { $0 + i &* d })
+            let r = row(rowsBase + i &* rowFloats)
+            let st = RowStats(minimum: r.stats[0], maximum: r.stats[1], scale: r.stats[2], tau: r.stats[3], inverseSigma: r.stats[4])
+            rowBackward(dFeatures + i &* d, stats: st, values: values, r: r, partial: partial, dx: dx.map { $0 + i &* d })
         }
     }
 
@@ -241,7 +246,7 @@ final class AFKANLayer: KANLayer {
     private func rowBackward(_ g: UnsafePointer<Float>, stats: RowStats, values: UnsafePointer<Float>, r: Row,
                              partial: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
         let d = inputWidth, w = paddedWidth, jCount = bases, act = options.baseActivation, fn = options.function
-        let tailMask = KANLanes.mask(d - (w - 8))
+        let padding = KANLanes.iota .>= SIMD8<Float>(repeating: Float(d - (w - 8)))   // lanes past the inputs
         // LayerNorm and the output activation: dẑ = γ·act′(h)·g; dγ += act′(h)·g·ẑ; dβ += act′(h)·g.
         var m1 = SIMD8<Float>(), m2 = SIMD8<Float>()
         var c0 = 0
@@ -263,7 +268,7 @@ final class AFKANLayer: KANLayer {
         c0 = 0
         while c0 < w {
             var dz = (KANLanes.load(r.dx + c0, 8) - mean1 - KANLanes.load(r.zHat + c0, 8) * mean2) * stats.inverseSigma
-            if c0 &+ 8 >= w { dz.replace(with: 0, where: .!tailMask) }
+            if c0 &+ 8 >= w { dz.replace(with: 0, where: padding) }
             let a = KANLanes.load(r.a + c0, 8)
             let da = dz * KANLanes.load(r.sum + c0, 8)
             KANLanes.store(da, r.zHat + c0, 8)            // zHat now holds da
@@ -333,7 +338,7 @@ final class AFKANLayer: KANLayer {
                 var df = (KANLanes.load(r.e + c0, 8) * wj + KANLanes.load(r.sum + c0, 8)) * scale
                 if argMin >= o && argMin < o &+ 8 { df += SIMD8<Float>(repeating: dMin).replacing(with: 0, where: lanes .!= SIMD8(repeating: Float(argMin &- o))) }
                 if argMax >= o && argMax < o &+ 8 { df += SIMD8<Float>(repeating: dMax).replacing(with: 0, where: lanes .!= SIMD8(repeating: Float(argMax &- o))) }
-                if c0 &+ 8 >= w { df.replace(with: 0, where: .!tailMask) }
+                if c0 &+ 8 >= w { df.replace(with: 0, where: padding) }
                 let s1 = KANLanes.load(r.s1 + o, 8), s2 = KANLanes.load(r.s2 + o, 8)
                 let (p1, p2) = fn.partials(s1, s2)
                 let du = df * p1 * KANLanes.load(r.d1 + o, 8)
