@@ -15,6 +15,27 @@ struct DenseLayer {
     /// Whether the layer has a bias.
     var hasBias: Bool { biasOffset >= 0 }
 
+    /// A layer whose weights take the next `inputs × outputs` floats of `layout`; no bias until `placeBias`.
+    init(inputs: Int, outputs: Int, layout: inout ParameterLayout) {
+        self.inputs = inputs
+        self.outputs = outputs
+        weightOffset = layout.take(inputs * outputs)
+        biasOffset = -1
+    }
+
+    /// Gives the layer a bias at the next `outputs` floats of `layout`.
+    mutating func placeBias(_ layout: inout ParameterLayout) { biasOffset = layout.take(outputs) }
+
+    /// W's tensor description (`[inputs, outputs]`, matrix).
+    func weightTensor(_ name: String, learningRateScale: Float = 1) -> ParameterTensor {
+        ParameterTensor(name, shape: [inputs, outputs], kind: .matrix, learningRateScale: learningRateScale)
+    }
+
+    /// b's tensor description (`[outputs]`, non-matrix).
+    func biasTensor(_ name: String, learningRateScale: Float = 1) -> ParameterTensor {
+        ParameterTensor(name, shape: [outputs], kind: .nonMatrix, learningRateScale: learningRateScale)
+    }
+
     /// `y = x·W + beta·y` on `rows` rows (`x` with row stride `ldx`, `y` with `ldy`); the bias is not added.
     @inline(__always)
     func multiply(_ x: UnsafePointer<Float>, ldx: Int, rows: Int, values: UnsafeMutablePointer<Float>,
@@ -51,6 +72,16 @@ struct DenseLayer {
                 }
             }
         }
+    }
+
+    /// The layer's whole backward step on a block: `dW (+)= xᵀ·dz`, `db (+)= Σ dz` into the slot's partials
+    /// and, when `dx` is given, `dx = dz·Wᵀ` (row stride `ldd`).
+    @inline(__always)
+    func backward(input x: UnsafePointer<Float>, ldx: Int, outputGradient dz: UnsafePointer<Float>, ldz: Int, rows: Int,
+                  values: UnsafeMutablePointer<Float>, partial: UnsafeMutablePointer<Float>, overwrite: Bool,
+                  inputGradient dx: UnsafeMutablePointer<Float>?, ldd: Int) {
+        accumulateGradients(input: x, ldx: ldx, outputGradient: dz, ldz: ldz, rows: rows, partial: partial, overwrite: overwrite)
+        if let dx { inputGradient(dz, ldz: ldz, rows: rows, values: values, into: dx, ldx: ldd) }
     }
 
     /// `dx = dz·Wᵀ + beta·dx`.

@@ -16,32 +16,24 @@ import TensorCore
 ///
 /// Parameters, per layer ℓ: `layer<ℓ>.weight_r`, `layer<ℓ>.weight_g`, `layer<ℓ>.weight_b` (matrix `[in, out]`),
 /// then per layer `layer<ℓ>.bias_r`, `layer<ℓ>.bias_g`, `layer<ℓ>.bias_c` (non-matrix `[out]`). Biases are
-/// part of the neuron, always on. Row blocks in fixed slots with per-slot gradient partials added in order:
-/// deterministic for any thread count; `forward(context: nil)` uses module-owned scratch.
-public final class QuadraticMLP: DifferentiableModule {
+/// part of the neuron, always on. Row blocks in fixed slots with per-slot gradient partials added in order
+/// (`RowBlockNetwork`): deterministic for any thread count; `forward(context: nil)` uses module-owned scratch.
+public final class QuadraticMLP: RowBlockNetwork, DifferentiableModule {
     /// The config otypes this network answers to.
     public static let otypes = ["QuadraticMLP"]
     /// The default learning-rate multiplier of the quadratic groups.
     public static let defaultQuadraticLearningRateScale: Float = 0.1
 
-    /// Columns of the input.
-    public let inputWidth: Int
-    /// Columns of the output.
-    public let outputWidth: Int
     /// Neurons per hidden layer.
     public let width: Int
     /// Hidden layers.
     public let hiddenLayers: Int
     /// Activation of the hidden layers.
     public let activation: Activation
-    /// Activation of the output layer.
-    public let outputActivation: Activation
     /// Learning-rate multiplier of the g and b groups.
     public let quadraticLearningRateScale: Float
-    /// Rows per block.
-    public let chunkRows: Int
 
-    /// One quadratic layer: three dense maps (r with b_r, g with b_g, b with c) and where its saved R, G sit.
+    /// One quadratic layer: three dense maps (r with b_r, g with b_g, b with c).
     struct Layer {
         var r: DenseLayer
         var g: DenseLayer
@@ -50,65 +42,51 @@ public final class QuadraticMLP: DifferentiableModule {
         var outputs: Int { r.outputs }
     }
 
+    /// The quadratic layers, input first.
     let layers: [Layer]
-    let parameterCountStored: Int
     /// Widest input and output over the layers.
     let widestInput: Int
     let widestOutput: Int
-    private let inferenceScratch: FloatBuffer
-    private var values: UnsafeMutablePointer<Float>?
-    private var gradients: UnsafeMutablePointer<Float>?
 
     /// A network of the given shape (positive widths, `hiddenLayers ≥ 0`, scale in [0, 1]).
     public init(inputWidth: Int, outputWidth: Int, width: Int = 64, hiddenLayers: Int = 2, activation: Activation = .relu,
                 outputActivation: Activation = .none,
                 quadraticLearningRateScale: Float = QuadraticMLP.defaultQuadraticLearningRateScale, chunkRows: Int = 256) {
-        precondition(inputWidth > 0 && outputWidth > 0 && width > 0 && hiddenLayers >= 0 && chunkRows >= 8
-                     && (0...1).contains(quadraticLearningRateScale), "QuadraticMLP: invalid shape")
-        self.inputWidth = inputWidth
-        self.outputWidth = outputWidth
+        precondition(width > 0 && hiddenLayers >= 0 && (0...1).contains(quadraticLearningRateScale), "QuadraticMLP: invalid shape")
         self.width = width
         self.hiddenLayers = hiddenLayers
         self.activation = activation
-        self.outputActivation = outputActivation
         self.quadraticLearningRateScale = quadraticLearningRateScale
-        self.chunkRows = chunkRows
-        var offset = 0
-        var ls: [Layer] = []
-        for l in 0...hiddenLayers {
+        var layout = ParameterLayout()
+        var ls: [Layer] = (0...hiddenLayers).map { l in
             let i = l == 0 ? inputWidth : width, o = l == hiddenLayers ? outputWidth : width
-            func dense() -> DenseLayer {
-                defer { offset += i * o }
-                return DenseLayer(inputs: i, outputs: o, weightOffset: offset, biasOffset: -1)
-            }
-            let r = dense(), g = dense(), b = dense()
-            ls.append(Layer(r: r, g: g, b: b))
+            return Layer(r: DenseLayer(inputs: i, outputs: o, layout: &layout), g: DenseLayer(inputs: i, outputs: o, layout: &layout),
+                         b: DenseLayer(inputs: i, outputs: o, layout: &layout))
         }
         for l in ls.indices {
-            let o = ls[l].outputs
-            ls[l].r.biasOffset = offset; offset += o
-            ls[l].g.biasOffset = offset; offset += o
-            ls[l].b.biasOffset = offset; offset += o
+            ls[l].r.placeBias(&layout)
+            ls[l].g.placeBias(&layout)
+            ls[l].b.placeBias(&layout)
         }
         layers = ls
-        parameterCountStored = offset
-        widestInput = max(inputWidth, hiddenLayers > 0 ? width : 0)
-        widestOutput = max(outputWidth, hiddenLayers > 0 ? width : 0)
-        inferenceScratch = FloatBuffer(count: RowBlocks.slots * chunkRows * (2 * widestOutput + widestInput + 2 * width))
+        let wi = max(inputWidth, hiddenLayers > 0 ? width : 0), wo = max(outputWidth, hiddenLayers > 0 ? width : 0)
+        widestInput = wi
+        widestOutput = wo
+        super.init(inputWidth: inputWidth, outputWidth: outputWidth, outputActivation: outputActivation, chunkRows: chunkRows,
+                   parameterCount: layout.count,
+                   context: Context.self, inferenceScratchPerSlot: chunkRows * (2 * wo + wi + 2 * width))
     }
 
     /// A network from the keys `n_neurons` (64), `n_hidden_layers` (2), `activation` ("ReLU"),
     /// `output_activation` ("None") and `quadratic_lr_scale` (0.1, in [0, 1]). Errors name the key path.
     public convenience init(config: ConfigObject, inputWidth: Int, outputWidth: Int) throws(FieldError) {
-        let width = try config.int("n_neurons", default: 64, in: 1...65_536)
-        let hidden = try config.int("n_hidden_layers", default: 2, in: 0...1_000)
+        let shape = try NetworkConfig.shape(config, depths: 0...1_000, biases: nil)
         let act = try config.choice("activation", Activation.names, default: "ReLU")
-        let outAct = try config.choice("output_activation", Activation.names, default: "None")
         let scale = try config.double("quadratic_lr_scale", default: Double(QuadraticMLP.defaultQuadraticLearningRateScale),
                                       in: 0...1)
         try NetworkConfig.checkWidths(config, inputWidth, outputWidth)
-        self.init(inputWidth: inputWidth, outputWidth: outputWidth, width: width, hiddenLayers: hidden,
-                  activation: Activation(name: act)!, outputActivation: Activation(name: outAct)!,
+        self.init(inputWidth: inputWidth, outputWidth: outputWidth, width: shape.width, hiddenLayers: shape.hiddenLayers,
+                  activation: Activation(name: act)!, outputActivation: shape.outputActivation,
                   quadraticLearningRateScale: Float(scale))
     }
 
@@ -118,31 +96,19 @@ public final class QuadraticMLP: DifferentiableModule {
         let s = quadraticLearningRateScale
         var t: [ParameterTensor] = []
         for (l, layer) in layers.enumerated() {
-            let shape = [layer.inputs, layer.outputs]
-            t.append(ParameterTensor("layer\(l).weight_r", shape: shape, kind: .matrix))
-            t.append(ParameterTensor("layer\(l).weight_g", shape: shape, kind: .matrix, learningRateScale: s))
-            t.append(ParameterTensor("layer\(l).weight_b", shape: shape, kind: .matrix, learningRateScale: s))
+            t += [layer.r.weightTensor("layer\(l).weight_r"), layer.g.weightTensor("layer\(l).weight_g", learningRateScale: s),
+                  layer.b.weightTensor("layer\(l).weight_b", learningRateScale: s)]
         }
         for (l, layer) in layers.enumerated() {
-            t.append(ParameterTensor("layer\(l).bias_r", shape: [layer.outputs], kind: .nonMatrix))
-            t.append(ParameterTensor("layer\(l).bias_g", shape: [layer.outputs], kind: .nonMatrix, learningRateScale: s))
-            t.append(ParameterTensor("layer\(l).bias_c", shape: [layer.outputs], kind: .nonMatrix, learningRateScale: s))
+            t += [layer.r.biasTensor("layer\(l).bias_r"), layer.g.biasTensor("layer\(l).bias_g", learningRateScale: s),
+                  layer.b.biasTensor("layer\(l).bias_c", learningRateScale: s)]
         }
         return t
     }
 
-    /// The total number of parameters.
-    public var parameterCount: Int { parameterCountStored }
-
-    /// Points the network at its parameter slice.
-    public func bind(_ binding: ParameterBinding) {
-        values = binding.values
-        gradients = binding.gradients
-    }
-
     /// ReLinear: W_r Kaiming-normal, b_r = 0, W_g = 0, b_g = 1, W_b = 0, c = 0.
     public func initializeParameters(_ rng: inout RandomGenerator) {
-        guard let values else { preconditionFailure("QuadraticMLP.initializeParameters before bind") }
+        let values = boundValues()
         for layer in layers {
             let n = layer.inputs * layer.outputs, o = layer.outputs
             let std = (2 / Float(layer.inputs)).squareRoot()
@@ -156,8 +122,9 @@ public final class QuadraticMLP: DifferentiableModule {
         }
     }
 
-    /// What the training forward pass saves, plus backward scratch.
-    final class Context: ModuleContext {
+    /// What the training forward pass saves, plus backward scratch (per slot: dz, dR, dG, next-dz blocks
+    /// `[chunk][widest]` and a `[chunk][widestInput]` block).
+    final class Context: RowBlockContext {
         /// Per layer `[capacity][out]` each: R = x·W_r + b_r and G = x·W_g + b_g (offsets in `factorOffsets`).
         let factors: FloatBuffer
         /// Start of layer ℓ's R (G follows after capacity·out).
@@ -166,12 +133,6 @@ public final class QuadraticMLP: DifferentiableModule {
         let hidden: FloatBuffer
         /// Saved hidden-activation derivatives (when the activation saves them).
         let derivatives: FloatBuffer
-        /// The output activation's saved derivative.
-        let outputDerivative: FloatBuffer
-        /// Per slot: dz, dR, dG, next-dz blocks `[chunk][widestOutput]` and an `[chunk][widestInput]` block.
-        let scratch: FloatBuffer
-        /// Per-slot parameter-gradient partials.
-        let partials: FloatBuffer
 
         init(_ n: QuadraticMLP, capacity: Int) {
             let cap = max(capacity, 0)
@@ -182,36 +143,21 @@ public final class QuadraticMLP: DifferentiableModule {
             factorOffsets = offsets
             hidden = FloatBuffer(count: n.hiddenLayers * cap * n.width)
             derivatives = FloatBuffer(count: n.activation.savesDerivative ? n.hiddenLayers * cap * n.width : 0)
-            outputDerivative = FloatBuffer(count: n.outputActivation.savesDerivative ? cap * n.outputWidth : 0)
-            scratch = FloatBuffer(count: RowBlocks.slots * n.scratchPerSlot)
-            partials = FloatBuffer(count: RowBlocks.slots * n.parameterCountStored)
-            super.init(capacity: cap)
+            super.init(n, capacity: cap, scratchPerSlot: n.chunkRows * (4 * max(n.widestOutput, n.widestInput) + n.widestInput))
         }
     }
-
-    var scratchPerSlot: Int { chunkRows * (4 * max(widestOutput, widestInput) + widestInput) }
 
     /// A context for batches of up to `capacity` rows.
     public func makeContext(capacity: Int) -> ModuleContext { Context(self, capacity: capacity) }
 
     // MARK: Forward
 
-    /// Computes the output batch; with a context, saves what backward needs.
-    public func forward(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int,
-                        context: ModuleContext?, pool: WorkerPool) {
-        guard let values else { preconditionFailure("QuadraticMLP.forward before bind") }
-        if batch <= 0 { return }
-        let ctx = NetworkConfig.context(context, as: Context.self, batch: batch, "QuadraticMLP")
-        RowBlocks.forEach(batch: batch, chunkRows: chunkRows, pool: pool) { row, rows, slot, _ in
-            forwardBlock(input: input, output: output, row: row, rows: rows, slot: slot, values: values, context: ctx)
-        }
-    }
-
-    @inline(__always)
-    private func forwardBlock(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, row: Int, rows: Int,
-                              slot: Int, values: UnsafeMutablePointer<Float>, context: Context?) {
+    /// The forward pass on one block of rows.
+    override func forwardBlock(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, row: Int, rows: Int,
+                               slot: Int, values: UnsafeMutablePointer<Float>, context: RowBlockContext?) {
+        let context = context.map { unsafeDowncast($0, to: Context.self) }
         let c = chunkRows
-        let scratch = inferenceScratch.pointer + slot &* c &* (2 &* widestOutput &+ widestInput &+ 2 &* width)
+        let scratch = inferenceScratch(slot: slot)
         let squares = scratch + 2 &* c &* widestOutput
         var src = input + row &* inputWidth
         for l in 0...hiddenLayers {
@@ -227,10 +173,10 @@ public final class QuadraticMLP: DifferentiableModule {
                 g = r + cap &* o
                 if last {
                     y = output + row &* outputWidth
-                    if act.savesDerivative { derivative = context.outputDerivative.pointer + row &* outputWidth }
+                    derivative = outputDerivative(context, row: row)
                 } else {
-                    y = context.hidden.pointer + (l &* cap &+ row) &* width
-                    if act.savesDerivative { derivative = context.derivatives.pointer + (l &* cap &+ row) &* width }
+                    y = context.rows(context.hidden, plane: l, row: row, width: width)
+                    if act.savesDerivative { derivative = context.rows(context.derivatives, plane: l, row: row, width: width) }
                 }
             } else {
                 r = scratch
@@ -283,33 +229,19 @@ public final class QuadraticMLP: DifferentiableModule {
 
     // MARK: Backward
 
-    /// Back-propagates `outputGradient`: accumulates parameter gradients and, when asked, overwrites
-    /// `inputGradient`.
-    public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                         inputGradient: UnsafeMutablePointer<Float>?, batch: Int, context: ModuleContext, pool: WorkerPool) {
-        guard let values, let gradients else { preconditionFailure("QuadraticMLP.backward before bind") }
-        let ctx = NetworkConfig.context(context, as: Context.self, batch: batch, "QuadraticMLP")!
-        if batch <= 0 { return }
-        RowBlocks.forEach(batch: batch, chunkRows: chunkRows, pool: pool) { row, rows, slot, first in
-            backwardBlock(input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
-                          row: row, rows: rows, slot: slot, first: first, values: values, context: ctx)
-        }
-        RowBlocks.reducePartials(ctx.partials.pointer, count: parameterCountStored,
-                                 used: RowBlocks.usedSlots(batch: batch, chunkRows: chunkRows), into: gradients, pool: pool)
-    }
-
-    @inline(__always)
-    private func backwardBlock(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                               inputGradient: UnsafeMutablePointer<Float>?, row: Int, rows: Int, slot: Int, first: Bool,
-                               values: UnsafeMutablePointer<Float>, context: Context) {
+    /// The backward pass on one block of rows.
+    override func backwardBlock(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
+                                inputGradient: UnsafeMutablePointer<Float>?, row: Int, rows: Int, slot: Int, first: Bool,
+                                values: UnsafeMutablePointer<Float>, context: RowBlockContext) {
+        let context = unsafeDowncast(context, to: Context.self)
         let c = chunkRows, cap = context.capacity
         let wide = max(widestOutput, widestInput)
-        let base = context.scratch.pointer + slot &* scratchPerSlot
+        let base = context.scratch(slot: slot)
         var dz = base                                   // dL/d(pre-activation) of the current layer
         let dR = base + c &* wide, dG = dR + c &* wide
         var next = dG + c &* wide                       // dL/d(output) of the layer below
         let squares = next + c &* wide
-        let partial = context.partials.pointer + slot &* parameterCountStored
+        let partial = context.partials(slot: slot)
 
         var l = hiddenLayers
         while l >= 0 {
@@ -318,19 +250,18 @@ public final class QuadraticMLP: DifferentiableModule {
             let last = l == hiddenLayers
             // dz = dy ⊙ σ'.
             if last {
-                let deriv = outputActivation.savesDerivative ? UnsafePointer(context.outputDerivative.pointer + row &* outputWidth) : nil
-                outputActivation.backward(from: outputGradient + row &* outputWidth, output: output + row &* outputWidth,
-                                          derivative: deriv, into: dz, count: rows &* o)
+                let dy = outputLayerGradient(outputGradient, output: output, row: row, rows: rows, context: context, scratch: dz)
+                if dy != UnsafePointer(dz) { dz.update(from: dy, count: rows &* o) }
             } else {
-                let plane = (l &* cap &+ row) &* width
-                let deriv = activation.savesDerivative ? UnsafePointer(context.derivatives.pointer + plane) : nil
-                activation.backward(dz, output: context.hidden.pointer + plane, derivative: deriv, count: rows &* o)
+                let deriv = activation.savesDerivative ? UnsafePointer(context.rows(context.derivatives, plane: l, row: row, width: width)) : nil
+                activation.backward(dz, output: context.rows(context.hidden, plane: l, row: row, width: width), derivative: deriv,
+                                    count: rows &* o)
             }
             let r = UnsafePointer(context.factors.pointer + context.factorOffsets[l] + row &* o)
             let g = r + cap &* o
             QuadraticMLP.productGradients(dz, r: r, g: g, count: rows &* o, dR: dR, dG: dG)
             let src: UnsafePointer<Float> = l == 0 ? input + row &* inputWidth
-                                                   : UnsafePointer(context.hidden.pointer + ((l &- 1) &* cap &+ row) &* width)
+                                                   : UnsafePointer(context.rows(context.hidden, plane: l &- 1, row: row, width: width))
             QuadraticMLP.square(src, count: rows &* i, into: squares)
             layer.r.accumulateGradients(input: src, ldx: i, outputGradient: dR, ldz: o, rows: rows, partial: partial, overwrite: first)
             layer.g.accumulateGradients(input: src, ldx: i, outputGradient: dG, ldz: o, rows: rows, partial: partial, overwrite: first)

@@ -17,13 +17,10 @@ extension KANNetwork {
     /// - `SKAN`: `basis` (a name or a list of names cycling over each layer's nodes, "lss"), `use_biases` (true).
     /// `otype` is the factory's spelling (one of `otypes`). Errors name the key path.
     public convenience init(config: ConfigObject, otype: String, inputWidth: Int, outputWidth: Int) throws(FieldError) {
-        guard inputWidth > 0, outputWidth > 0 else {
-            throw FieldError(file: config.file, location: config.path,
-                             "the network needs positive input and output widths, got \(inputWidth) → \(outputWidth)")
-        }
-        let width = try config.int("n_neurons", default: KANNetwork.defaultWidth, in: 1...4096)
-        let hidden = try config.int("n_hidden_layers", default: KANNetwork.defaultHiddenLayers, in: 0...64)
-        let outAct = Activation(name: try config.choice("output_activation", Activation.names, default: "None"))!
+        try NetworkConfig.checkWidths(config, inputWidth, outputWidth)
+        let shape = try NetworkConfig.shape(config, width: KANNetwork.defaultWidth, widths: 1...4096,
+                                            hiddenLayers: KANNetwork.defaultHiddenLayers, depths: 0...64, biases: nil)
+        let (width, hidden, outAct) = (shape.width, shape.hiddenLayers, shape.outputActivation)
         let variant: KANVariant
         switch otype.uppercased() {
         case "KAN": variant = .bSpline(try KANNetwork.bSplineOptions(config))
@@ -49,7 +46,7 @@ extension KANNetwork {
             parameters += layer.partialCount
             perRow = max(perRow, layer.backwardScratch(rows: 1))
         }
-        let bytes = 4 * (Double(parameters) * Double(KANNetwork.slots + 1) + Double(KANNetwork.slots) * 64 * Double(perRow))
+        let bytes = 4 * (Double(parameters) * Double(RowBlocks.slots + 1) + Double(RowBlocks.slots) * 64 * Double(perRow))
         try MemoryBudget.check(bytes: bytes, what: "this \(otype) network", file: config.file, location: config.path)
         self.init(inputWidth: inputWidth, outputWidth: outputWidth, width: width, hiddenLayers: hidden, variant: variant,
                   outputActivation: outAct)
