@@ -2,7 +2,7 @@ import FieldIO
 import ModelLibrary
 import TensorCore
 
-/// Helpers shared by the decoder tests (HourglassMLP, GLU, PolyMLP, QuadraticMLP).
+/// Helpers shared by the network tests (MLP, HourglassMLP, GLU, PolyMLP, QuadraticMLP, KANNetwork).
 enum DecoderTestSupport {
     /// `count` uniform values in [−1, 1).
     static func randomInput(_ count: Int, seed: UInt64) -> [Float] {

@@ -56,6 +56,7 @@ struct GLUTests {
         let expected = reference(n, store, x, batch: batch)
         let y = S.forward(n, x, batch: batch, context: n.makeContext(capacity: batch), threads: 2)
         for i in 0..<expected.count { #expect(abs(Double(y[i]) - expected[i]) < 2e-5, "output \(i): \(y[i]) vs \(expected[i])") }
+        withExtendedLifetime(store) {}  // the network holds raw pointers into the store
     }
 
     /// Float differences for the smooth gates (ReLU: `gradientsMatchDoubleDifferences`).
@@ -107,5 +108,6 @@ struct GLUTests {
             #expect(abs(Double(y[i]) - r) < 2e-6 * max(1, abs(r)), "\(gate)(\(x)) = \(y[i]), expected \(r)")
         }
         #expect(GateActivation(name: "swish") == .silu && GateActivation(name: "Tanh") == nil)
+        withExtendedLifetime(store) {}  // the network holds raw pointers into the store
     }
 }

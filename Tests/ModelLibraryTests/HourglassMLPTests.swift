@@ -62,6 +62,7 @@ struct HourglassMLPTests {
         let expected = reference(n, store, x, batch: batch)
         let y = S.forward(n, x, batch: batch, context: n.makeContext(capacity: batch), threads: 2)
         for i in 0..<expected.count { #expect(abs(Double(y[i]) - expected[i]) < 2e-5, "output \(i): \(y[i]) vs \(expected[i])") }
+        withExtendedLifetime(store) {}  // the network holds raw pointers into the store
     }
 
     /// Float differences for the smooth activations (kinked ones: `kinkedGradientsMatchDoubleDifferences`).

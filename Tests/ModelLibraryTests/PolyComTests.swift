@@ -37,6 +37,7 @@ struct PolyComTests {
                 #expect(abs(Double(y[r * width + j]) - expected[j]) < 1e-5 * max(1, abs(expected[j])), "\(act)^\(degree) row \(r) col \(j)")
             }
         }
+        withExtendedLifetime(store) {}  // the network holds raw pointers into the store
     }
 
     @Test(arguments: PolyCom.allCases, [1, 3, 4, 6])

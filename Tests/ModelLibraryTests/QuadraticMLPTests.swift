@@ -51,6 +51,7 @@ struct QuadraticMLPTests {
         let expected = reference(n, store, x, batch: batch)
         let y = S.forward(n, x, batch: batch, context: n.makeContext(capacity: batch), threads: 2)
         for i in 0..<expected.count { #expect(abs(Double(y[i]) - expected[i]) < 2e-5, "output \(i): \(y[i]) vs \(expected[i])") }
+        withExtendedLifetime(store) {}  // the network holds raw pointers into the store
     }
 
     @Test func reLinearInitStartsAsThePlainMLP() {
@@ -79,6 +80,7 @@ struct QuadraticMLPTests {
         let a = S.forward(q, x, batch: 50, context: nil, threads: 1)
         let b = S.forward(mlp, x, batch: 50, context: nil, threads: 1)
         for i in 0..<a.count { #expect(abs(a[i] - b[i]) < 1e-5, "\(i): \(a[i]) vs \(b[i])") }
+        withExtendedLifetime((qs, ms)) {}  // the network holds raw pointers into the store
     }
 
     @Test(arguments: [Activation.relu, .silu, .tanh, .sigmoid])

@@ -63,14 +63,7 @@ struct DenseLayer {
         Gemm.multiply(.transpose, .none, m: inputs, n: outputs, k: rows, a: x, lda: ldx, b: dz, ldb: ldz,
                       beta: overwrite ? 0 : 1, c: partial + weightOffset, ldc: outputs)
         if hasBias {
-            if ldz == outputs {
-                RowBlocks.accumulateColumnSums(dz, rows: rows, width: outputs, into: partial + biasOffset, overwrite: overwrite)
-            } else {
-                if overwrite { (partial + biasOffset).update(repeating: 0, count: outputs) }
-                for r in 0..<rows {
-                    RowBlocks.accumulateColumnSums(dz + r &* ldz, rows: 1, width: outputs, into: partial + biasOffset, overwrite: false)
-                }
-            }
+            SIMDLanes.accumulateColumnSums(dz, rows: rows, width: outputs, ld: ldz, into: partial + biasOffset, overwrite: overwrite)
         }
     }
 

@@ -45,16 +45,16 @@ public enum FeatureNorm: String, CaseIterable, Sendable {
             if center {
                 var s = SIMD8<Float>()
                 var j = 0
-                while j < width { let c = min(8, width &- j); s += RowBlocks.load(xr, j, c); j &+= 8 }
+                while j < width { let c = min(8, width &- j); s += SIMDLanes.load(xr + j, c); j &+= 8 }
                 mean = s.sum() * inverseWidth
             }
             let m = SIMD8<Float>(repeating: mean)
             var q = SIMD8<Float>()
             var j = 0
-            while j &+ 8 <= width { let d = RowBlocks.load(xr, j, 8) - m; q += d * d; j &+= 8 }
+            while j &+ 8 <= width { let d = SIMDLanes.load(xr + j, 8) - m; q += d * d; j &+= 8 }
             if j < width {
                 let c = width &- j
-                var d = RowBlocks.load(xr, j, c) - m
+                var d = SIMDLanes.load(xr + j, c) - m
                 for l in c..<8 { d[l] = 0 }
                 q += d * d
             }
@@ -64,7 +64,7 @@ public enum FeatureNorm: String, CaseIterable, Sendable {
             j = 0
             while j < width {
                 let c = min(8, width &- j)
-                RowBlocks.store((RowBlocks.load(xr, j, c) - m) * iv, nr, j, c)
+                SIMDLanes.store((SIMDLanes.load(xr + j, c) - m) * iv, nr + j, c)
                 j &+= 8
             }
         }
@@ -86,9 +86,9 @@ public enum FeatureNorm: String, CaseIterable, Sendable {
                 var j = 0
                 while j < width {
                     let c = min(8, width &- j)
-                    let d = RowBlocks.load(dr, j, c)
+                    let d = SIMDLanes.load(dr + j, c)
                     sd += d
-                    sdn += d * RowBlocks.load(nr, j, c)
+                    sdn += d * SIMDLanes.load(nr + j, c)
                     j &+= 8
                 }
                 meanD = center ? sd.sum() * inverseWidth : 0
@@ -99,10 +99,10 @@ public enum FeatureNorm: String, CaseIterable, Sendable {
             var j = 0
             while j < width {
                 let c = min(8, width &- j)
-                var g = RowBlocks.load(dr, j, c)
-                if self != .none { g = iv * (g - md - RowBlocks.load(nr, j, c) * mdn) }
-                if accumulate { g += RowBlocks.load(xr, j, c) }
-                RowBlocks.store(g, xr, j, c)
+                var g = SIMDLanes.load(dr + j, c)
+                if self != .none { g = iv * (g - md - SIMDLanes.load(nr + j, c) * mdn) }
+                if accumulate { g += SIMDLanes.load(xr + j, c) }
+                SIMDLanes.store(g, xr + j, c)
                 j &+= 8
             }
         }

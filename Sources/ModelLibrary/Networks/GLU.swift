@@ -177,7 +177,7 @@ public final class GLU: RowBlockNetwork, DifferentiableModule {
             var j = 0
             while j < width {
                 let c = min(8, width &- j)
-                RowBlocks.store(RowBlocks.load(ar, j, c) * RowBlocks.load(ar, width &+ j, c), hr, j, c)
+                SIMDLanes.store(SIMDLanes.load(ar + j, c) * SIMDLanes.load(ar + (width &+ j), c), hr + j, c)
                 j &+= 8
             }
         }
@@ -209,9 +209,9 @@ public final class GLU: RowBlockNetwork, DifferentiableModule {
                 var j = 0
                 while j < w {
                     let c = min(8, w &- j)
-                    let g = RowBlocks.load(pr, j, c)
-                    RowBlocks.store(g * RowBlocks.load(ar, w &+ j, c), dr, j, c)
-                    RowBlocks.store(g * RowBlocks.load(ar, j, c), dr, w &+ j, c)
+                    let g = SIMDLanes.load(pr + j, c)
+                    SIMDLanes.store(g * SIMDLanes.load(ar + (w &+ j), c), dr + j, c)
+                    SIMDLanes.store(g * SIMDLanes.load(ar + j, c), dr + (w &+ j), c)
                     j &+= 8
                 }
             }
@@ -227,7 +227,7 @@ public final class GLU: RowBlockNetwork, DifferentiableModule {
                 var j = 0
                 while j < w {
                     let c = min(8, w &- j)
-                    RowBlocks.store(RowBlocks.load(dr, j, c) * RowBlocks.load(fr, j, c), dr, j, c)
+                    SIMDLanes.store(SIMDLanes.load(dr + j, c) * SIMDLanes.load(fr + j, c), dr + j, c)
                     j &+= 8
                 }
             }

@@ -75,9 +75,9 @@ public enum GateActivation: String, CaseIterable, Sendable {
             var j = 0
             while j < width {
                 let c = min(8, width &- j)
-                let (v, d) = evaluate(RowBlocks.load(xr, j, c))
-                RowBlocks.store(v, xr, j, c)
-                if let derivative { RowBlocks.store(d, derivative + r &* ldd, j, c) }
+                let (v, d) = evaluate(SIMDLanes.load(xr + j, c))
+                SIMDLanes.store(v, xr + j, c)
+                if let derivative { SIMDLanes.store(d, derivative + r &* ldd + j, c) }
                 j &+= 8
             }
         }

@@ -139,33 +139,15 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
                                 inputGradient: UnsafeMutablePointer<Float>?, row: Int, rows: Int, slot: Int, first: Bool,
                                 values: UnsafeMutablePointer<Float>, context: RowBlockContext) {
         let context = unsafeDowncast(context, to: MLPContext.self)
-        let blockSize = chunkRows &* scratchWidth
-        var ping = context.scratch(slot: slot)
-        var pong = ping + blockSize
-        let partial = context.partials(slot: slot)
-
-        // dL/dz of the output layer.
-        var dz = outputLayerGradient(outputGradient, output: output, row: row, rows: rows, context: context, scratch: ping)
-        if outputActivation != .none { swap(&ping, &pong) }
-
-        var l = hiddenLayers
-        while l >= 0 {
-            let layer = layers[l]
-            let src: UnsafePointer<Float> = l == 0 ? input + row &* inputWidth
-                                                   : UnsafePointer(context.rows(context.hidden, plane: l &- 1, row: row, width: width))
-            // dW_l (+)= srcᵀ · dz; dA_{l} = dz · Wᵀ (into the input gradient for the first layer).
-            let dx = l == 0 ? inputGradient.map { $0 + row &* inputWidth } : ping
-            layer.backward(input: src, ldx: layer.inputs, outputGradient: dz, ldz: layer.outputs, rows: rows, values: values,
-                           partial: partial, overwrite: first, inputGradient: dx, ldd: layer.inputs)
-            if l > 0 {
-                // Through the hidden activation of layer l−1 (whose output is src).
-                let deriv = activation.savesDerivative
-                    ? UnsafePointer(context.rows(context.derivatives, plane: l &- 1, row: row, width: width)) : nil
-                activation.backward(ping, output: src, derivative: deriv, count: rows &* width)
-                dz = UnsafePointer(ping)
-                swap(&ping, &pong)
-            }
-            l -= 1
+        let ping = context.scratch(slot: slot)
+        denseStackBackward(layers, input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
+                           row: row, rows: rows, first: first, values: values, partial: context.partials(slot: slot),
+                           context: context, ping: ping, pong: ping + chunkRows &* scratchWidth,
+                           hidden: { UnsafePointer(context.rows(context.hidden, plane: $0, row: row, width: width)) }) { l, g in
+            // Through the hidden activation of layer l (from its output, or its saved derivative).
+            let deriv = activation.savesDerivative ? UnsafePointer(context.rows(context.derivatives, plane: l, row: row, width: width)) : nil
+            activation.backward(g, output: context.rows(context.hidden, plane: l, row: row, width: width), derivative: deriv,
+                                count: rows &* width)
         }
     }
 }

@@ -84,12 +84,12 @@ public enum PolyCom: String, CaseIterable, Sendable {
             var i = 0
             while i < n {
                 let c = min(8, n &- i)
-                let x = RowBlocks.load(z, i, c)
+                let x = SIMDLanes.load(z + i, c)
                 let r = x.replacing(with: 0, where: .!(x .> 0))
                 var p = SIMD8<Float>(repeating: a[degree])
                 var k = degree &- 1
                 while k >= 1 { p = p * r + a[k]; k &-= 1 }
-                RowBlocks.store(a0 + r * p, y, i, c)
+                SIMDLanes.store(a0 + r * p, y + i, c)
                 i &+= 8
             }
         case .polyNorm:
@@ -101,7 +101,7 @@ public enum PolyCom: String, CaseIterable, Sendable {
                     var j = 0
                     while j < width {
                         let c = min(8, width &- j)
-                        let x = RowBlocks.load(zr, j, c)
+                        let x = SIMDLanes.load(zr + j, c)
                         var p = x
                         for k in 0..<degree { sums[k] += p * p; p *= x }
                         j &+= 8
@@ -115,11 +115,11 @@ public enum PolyCom: String, CaseIterable, Sendable {
                     j = 0
                     while j < width {
                         let c = min(8, width &- j)
-                        let x = RowBlocks.load(zr, j, c)
+                        let x = SIMDLanes.load(zr + j, c)
                         var p = SIMD8<Float>(repeating: scaled[degree])
                         var k = degree &- 1
                         while k >= 1 { p = p * x + scaled[k]; k &-= 1 }
-                        RowBlocks.store(a0 + x * p, yr, j, c)
+                        SIMDLanes.store(a0 + x * p, yr + j, c)
                         j &+= 8
                     }
                 }
@@ -144,7 +144,7 @@ public enum PolyCom: String, CaseIterable, Sendable {
                 var i = 0
                 while i < n {
                     let c = min(8, n &- i)
-                    let x = RowBlocks.load(z, i, c), g = RowBlocks.load(dy, i, c)
+                    let x = SIMDLanes.load(z + i, c), g = SIMDLanes.load(dy + i, c)
                     let positive = x .> 0
                     let r = x.replacing(with: 0, where: .!positive)
                     var p = g
@@ -152,7 +152,7 @@ public enum PolyCom: String, CaseIterable, Sendable {
                     var d = SIMD8<Float>(repeating: scalars[degree &- 1])
                     var k = degree &- 2
                     while k >= 0 { d = d * r + scalars[k]; k &-= 1 }
-                    RowBlocks.store((g * d).replacing(with: 0, where: .!positive), dz, i, c)
+                    SIMDLanes.store((g * d).replacing(with: 0, where: .!positive), dz + i, c)
                     i &+= 8
                 }
                 for k in 0...degree {
@@ -170,8 +170,8 @@ public enum PolyCom: String, CaseIterable, Sendable {
                     var j = 0
                     while j < width {
                         let c = min(8, width &- j)
-                        let x = RowBlocks.load(zr, j, c)
-                        var p = RowBlocks.load(dr, j, c)
+                        let x = SIMDLanes.load(zr + j, c)
+                        var p = SIMDLanes.load(dr + j, c)
                         for k in 0...degree { sums[k] += p; p *= x }
                         j &+= 8
                     }
@@ -189,13 +189,13 @@ public enum PolyCom: String, CaseIterable, Sendable {
                     j = 0
                     while j < width {
                         let c = min(8, width &- j)
-                        let x = RowBlocks.load(zr, j, c), g = RowBlocks.load(dr, j, c)
+                        let x = SIMDLanes.load(zr + j, c), g = SIMDLanes.load(dr + j, c)
                         let x2 = x * x
                         var d = SIMD8<Float>(repeating: derivative[degree &- 1])
                         var m = SIMD8<Float>(repeating: correction[degree &- 1])
                         var k = degree &- 2
                         while k >= 0 { d = d * x + derivative[k]; m = m * x2 + correction[k]; k &-= 1 }
-                        RowBlocks.store(g * d - x * m, xr, j, c)
+                        SIMDLanes.store(g * d - x * m, xr + j, c)
                         j &+= 8
                     }
                 }

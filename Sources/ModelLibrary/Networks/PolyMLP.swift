@@ -143,30 +143,17 @@ public final class PolyMLP: RowBlockNetwork, DifferentiableModule {
                                 inputGradient: UnsafeMutablePointer<Float>?, row: Int, rows: Int, slot: Int, first: Bool,
                                 values: UnsafeMutablePointer<Float>, context: RowBlockContext) {
         let context = unsafeDowncast(context, to: Context.self)
-        var ping = context.scratch(slot: slot)
-        var pong = ping + context.scratchPerSlot / 2
-        let partial = context.partials(slot: slot)
-
-        var dz = outputLayerGradient(outputGradient, output: output, row: row, rows: rows, context: context, scratch: ping)
-        if outputActivation != .none { swap(&ping, &pong) }
-        var l = hiddenLayers
-        while l >= 0 {
-            let layer = layers[l]
-            let src: UnsafePointer<Float> = l == 0 ? input + row &* inputWidth
-                                                   : UnsafePointer(context.rows(context.hidden, plane: l &- 1, row: row, width: width))
-            let dx = l == 0 ? inputGradient.map { $0 + row &* inputWidth } : ping
-            layer.backward(input: src, ldx: layer.inputs, outputGradient: dz, ldz: layer.outputs, rows: rows, values: values,
-                           partial: partial, overwrite: first, inputGradient: dx, ldd: layer.inputs)
-            if l > 0 {
-                let rstd = activation == .polyNorm ? UnsafePointer(context.rows(context.rstd, plane: l &- 1, row: row, width: degree)) : nil
-                let co = coefficientOffsets[l - 1]
-                activation.backward(ping, preActivation: context.rows(context.preActivations, plane: l &- 1, row: row, width: width),
-                                    rstd: rstd, rows: rows, width: width, degree: degree, coefficients: values + co, into: ping,
-                                    coefficientGradient: partial + co, overwrite: first)
-                dz = UnsafePointer(ping)
-                swap(&ping, &pong)
-            }
-            l -= 1
+        let ping = context.scratch(slot: slot), partial = context.partials(slot: slot)
+        denseStackBackward(layers, input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
+                           row: row, rows: rows, first: first, values: values, partial: partial, context: context,
+                           ping: ping, pong: ping + context.scratchPerSlot / 2,
+                           hidden: { UnsafePointer(context.rows(context.hidden, plane: $0, row: row, width: width)) }) { l, g in
+            // Through PolyCom (from the saved pre-activation), adding the coefficients' gradients.
+            let rstd = activation == .polyNorm ? UnsafePointer(context.rows(context.rstd, plane: l, row: row, width: degree)) : nil
+            let co = coefficientOffsets[l]
+            activation.backward(g, preActivation: context.rows(context.preActivations, plane: l, row: row, width: width),
+                                rstd: rstd, rows: rows, width: width, degree: degree, coefficients: values + co, into: g,
+                                coefficientGradient: partial + co, overwrite: first)
         }
     }
 }

@@ -201,8 +201,8 @@ public final class QuadraticMLP: RowBlockNetwork, DifferentiableModule {
         var i = 0
         while i < count {
             let c = min(8, count &- i)
-            let v = RowBlocks.load(x, i, c)
-            RowBlocks.store(v * v, out, i, c)
+            let v = SIMDLanes.load(x + i, c)
+            SIMDLanes.store(v * v, out + i, c)
             i &+= 8
         }
     }
@@ -217,11 +217,11 @@ public final class QuadraticMLP: RowBlockNetwork, DifferentiableModule {
             var j = 0
             while j < width {
                 let c = min(8, width &- j)
-                let rv = RowBlocks.load(r, base &+ j, c) + RowBlocks.load(biasR, j, c)
-                let gv = RowBlocks.load(g, base &+ j, c) + RowBlocks.load(biasG, j, c)
-                RowBlocks.store(rv, r, base &+ j, c)
-                RowBlocks.store(gv, g, base &+ j, c)
-                RowBlocks.store(RowBlocks.load(y, base &+ j, c) + rv * gv + RowBlocks.load(biasC, j, c), y, base &+ j, c)
+                let rv = SIMDLanes.load(r + (base &+ j), c) + SIMDLanes.load(biasR + j, c)
+                let gv = SIMDLanes.load(g + (base &+ j), c) + SIMDLanes.load(biasG + j, c)
+                SIMDLanes.store(rv, r + (base &+ j), c)
+                SIMDLanes.store(gv, g + (base &+ j), c)
+                SIMDLanes.store(SIMDLanes.load(y + (base &+ j), c) + rv * gv + SIMDLanes.load(biasC + j, c), y + (base &+ j), c)
                 j &+= 8
             }
         }
@@ -288,9 +288,9 @@ public final class QuadraticMLP: RowBlockNetwork, DifferentiableModule {
         var i = 0
         while i < count {
             let c = min(8, count &- i)
-            let d = RowBlocks.load(dz, i, c)
-            RowBlocks.store(d * RowBlocks.load(g, i, c), dR, i, c)
-            RowBlocks.store(d * RowBlocks.load(r, i, c), dG, i, c)
+            let d = SIMDLanes.load(dz + i, c)
+            SIMDLanes.store(d * SIMDLanes.load(g + i, c), dR + i, c)
+            SIMDLanes.store(d * SIMDLanes.load(r + i, c), dG + i, c)
             i &+= 8
         }
     }
@@ -301,7 +301,7 @@ public final class QuadraticMLP: RowBlockNetwork, DifferentiableModule {
         var i = 0
         while i < count {
             let c = min(8, count &- i)
-            RowBlocks.store(RowBlocks.load(t, i, c) * (2 * RowBlocks.load(x, i, c)), t, i, c)
+            SIMDLanes.store(SIMDLanes.load(t + i, c) * (2 * SIMDLanes.load(x + i, c)), t + i, c)
             i &+= 8
         }
     }

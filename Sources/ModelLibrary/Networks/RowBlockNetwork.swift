@@ -141,6 +141,40 @@ public class RowBlockNetwork {
         return context.outputDerivative.pointer + row &* outputWidth
     }
 
+    /// The backward walk of a block through a stack of dense layers (`MLP`, `PolyMLP`): the output activation,
+    /// then from the last layer down its weight/bias gradients into `partial` (overwriting on the slot's
+    /// `first` block) and dL/d(its input) — into the block's rows of `inputGradient` for the first layer. For
+    /// a hidden layer l, `hidden(l)` is its saved output and `throughActivation(l, g)` turns g = dL/d(that
+    /// output) into dL/d(its pre-activation) in place. `ping` and `pong` are two scratch blocks of
+    /// rows × max(width, outputWidth) floats.
+    @inline(__always)
+    final func denseStackBackward(_ layers: [DenseLayer], input: UnsafePointer<Float>, output: UnsafePointer<Float>,
+                                  outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+                                  row: Int, rows: Int, first: Bool, values: UnsafeMutablePointer<Float>,
+                                  partial: UnsafeMutablePointer<Float>, context: RowBlockContext,
+                                  ping: UnsafeMutablePointer<Float>, pong: UnsafeMutablePointer<Float>,
+                                  hidden: (Int) -> UnsafePointer<Float>,
+                                  throughActivation: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        var (ping, pong) = (ping, pong)
+        var dz = outputLayerGradient(outputGradient, output: output, row: row, rows: rows, context: context, scratch: ping)
+        if outputActivation != .none { swap(&ping, &pong) }
+        var l = layers.count - 1
+        while l >= 0 {
+            let layer = layers[l]
+            // dW_l (+)= srcᵀ · dz; dA = dz · Wᵀ (into the input gradient for the first layer).
+            let src = l == 0 ? input + row &* inputWidth : hidden(l &- 1)
+            let dx = l == 0 ? inputGradient.map { $0 + row &* inputWidth } : ping
+            layer.backward(input: src, ldx: layer.inputs, outputGradient: dz, ldz: layer.outputs, rows: rows, values: values,
+                           partial: partial, overwrite: first, inputGradient: dx, ldd: layer.inputs)
+            if l > 0 {
+                throughActivation(l &- 1, ping)
+                dz = UnsafePointer(ping)
+                swap(&ping, &pong)
+            }
+            l -= 1
+        }
+    }
+
     /// dL/d(pre-activation of the output layer) for rows `row ..< row + rows`: `outputGradient` itself without
     /// an output activation, else the activation's backward written to `scratch` (rows × outputWidth).
     @inline(__always)

@@ -56,39 +56,4 @@ enum RowBlocks {
             }
         }
     }
-
-    /// `sums[j] (+)= Σ_r z[r][j]` (overwrites when `overwrite`), rows summed in order (SIMD across columns).
-    static func accumulateColumnSums(_ z: UnsafePointer<Float>, rows: Int, width: Int,
-                                     into sums: UnsafeMutablePointer<Float>, overwrite: Bool) {
-        if overwrite { sums.update(repeating: 0, count: width) }
-        var j = 0
-        while j &+ 8 <= width {
-            var acc = UnsafeRawPointer(sums + j).loadUnaligned(as: SIMD8<Float>.self)
-            for r in 0..<rows { acc += UnsafeRawPointer(z + (r &* width &+ j)).loadUnaligned(as: SIMD8<Float>.self) }
-            UnsafeMutableRawPointer(sums + j).storeBytes(of: acc, as: SIMD8<Float>.self)
-            j &+= 8
-        }
-        while j < width {
-            var acc = sums[j]
-            for r in 0..<rows { acc += z[r &* width &+ j] }
-            sums[j] = acc
-            j &+= 1
-        }
-    }
-
-    /// Eight floats from `p + i`, of which only the first `n` (1…8) are read; the rest are zero.
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ i: Int, _ n: Int) -> SIMD8<Float> {
-        if n == 8 { return UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) }
-        var v = SIMD8<Float>()
-        for l in 0..<n { v[l] = p[i &+ l] }
-        return v
-    }
-
-    /// Stores the first `n` (1…8) lanes of `v` at `p + i`.
-    @inline(__always)
-    static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) {
-        if n == 8 { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self); return }
-        for l in 0..<n { p[i &+ l] = v[l] }
-    }
 }

@@ -6,6 +6,8 @@ import Testing
 /// contract: inference equals the training forward, results do not depend on the thread count, parameter
 /// gradients accumulate and input gradients overwrite.
 struct KANBehaviourTests {
+    typealias S = DecoderTestSupport
+
     static let variants: [KANVariant] = [
         .bSpline(BSplineKANOptions()),
         .groupRational(GroupRationalKANOptions(groups: 4)),
@@ -14,71 +16,31 @@ struct KANBehaviourTests {
         .singleParameter(SKANOptions(bases: [.lsin])),
     ]
 
-    func bound(_ net: KANNetwork, jitter: Float = 0.05) -> ParameterStore {
-        let store = ParameterStore(tensors: net.parameterTensors)
-        net.bind(store.binding)
-        var rng = RandomGenerator(seed: 5)
-        net.initializeParameters(&rng)
-        for i in 0..<store.count { store.values[i] += jitter * rng.nextFloat(-1, 1) }
-        return store
-    }
-
-    func run(_ net: KANNetwork, _ x: [Float], batch: Int, context: ModuleContext?, threads: Int) -> [Float] {
-        var y = [Float](repeating: .nan, count: batch * net.outputWidth)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            net.forward(input: xp.baseAddress!, output: yp.baseAddress!, batch: batch, context: context, pool: WorkerPool(threads: threads))
-        } }
-        return y
-    }
-
-    /// Forward + backward `passes` times; returns (output, parameter gradients, input gradients).
-    func trainingPass(_ net: KANNetwork, _ store: ParameterStore, _ x: [Float], batch: Int, threads: Int,
-                      passes: Int = 1) -> ([Float], [Float], [Float]) {
-        let pool = WorkerPool(threads: threads)
-        let context = net.makeContext(capacity: batch)
-        var rng = RandomGenerator(seed: 77)
-        let dy = (0..<(batch * net.outputWidth)).map { _ in rng.nextFloat(-1, 1) }
-        var y = [Float](repeating: 0, count: batch * net.outputWidth)
-        var dx = [Float](repeating: .nan, count: batch * net.inputWidth)
-        store.zeroGradients()
-        for _ in 0..<passes {
-            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                net.forward(input: xp.baseAddress!, output: yp.baseAddress!, batch: batch, context: context, pool: pool)
-            } }
-            x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dyp in
-                dx.withUnsafeMutableBufferPointer { dxp in
-                    net.backward(input: xp.baseAddress!, output: yp.baseAddress!, outputGradient: dyp.baseAddress!,
-                                 inputGradient: dxp.baseAddress!, batch: batch, context: context, pool: pool)
-                } } } }
-        }
-        return (y, store.gradients.array, dx)
-    }
-
     @Test(arguments: variants)
     func inferenceEqualsTrainingAndThreadCountsAgree(_ variant: KANVariant) {
         let net = KANNetwork(inputWidth: 10, outputWidth: 3, width: 16, hiddenLayers: 2, variant: variant,
                              outputActivation: .sigmoid, chunkRows: 32)
-        let store = bound(net)
+        let store = S.bound(net, jitter: 0.05)
         let batch = 1001
         var rng = RandomGenerator(seed: 4)
         let x = (0..<(batch * 10)).map { _ in rng.nextFloat(-1, 1) }
-        let a = trainingPass(net, store, x, batch: batch, threads: 2)
-        let b = trainingPass(net, store, x, batch: batch, threads: 2)
-        let c = trainingPass(net, store, x, batch: batch, threads: 1)
+        let a = S.trainingPass(net, store, x, batch: batch, threads: 2)
+        let b = S.trainingPass(net, store, x, batch: batch, threads: 2)
+        let c = S.trainingPass(net, store, x, batch: batch, threads: 1)
         #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2, "\(variant.otype): runs differ")
         #expect(a.0 == c.0 && a.1 == c.1 && a.2 == c.2, "\(variant.otype): 1 and 2 threads differ")
-        #expect(run(net, x, batch: batch, context: nil, threads: 2) == a.0, "\(variant.otype): inference differs")
+        #expect(S.forward(net, x, batch: batch, context: nil, threads: 2) == a.0, "\(variant.otype): inference differs")
         #expect(a.1.allSatisfy { $0.isFinite } && a.2.allSatisfy { $0.isFinite } && a.1.contains { $0 != 0 })
     }
 
     @Test(arguments: variants)
     func parameterGradientsAccumulateAndInputGradientsOverwrite(_ variant: KANVariant) {
         let net = KANNetwork(inputWidth: 5, outputWidth: 2, width: 8, hiddenLayers: 1, variant: variant)
-        let store = bound(net)
+        let store = S.bound(net, jitter: 0.05)
         var rng = RandomGenerator(seed: 8)
         let x = (0..<50).map { _ in rng.nextFloat(-1, 1) }
-        let once = trainingPass(net, store, x, batch: 10, threads: 2, passes: 1)
-        let twice = trainingPass(net, store, x, batch: 10, threads: 2, passes: 2)
+        let once = S.trainingPass(net, store, x, batch: 10, threads: 2, passes: 1)
+        let twice = S.trainingPass(net, store, x, batch: 10, threads: 2, passes: 2)
         for i in 0..<once.1.count { #expect(abs(twice.1[i] - 2 * once.1[i]) <= 1e-5 * max(1, abs(once.1[i]))) }
         #expect(once.2 == twice.2)
     }
@@ -93,10 +55,10 @@ struct KANBehaviourTests {
         store.values.fill(1)
         store.values[0] = 0
         let xs: [Float] = stride(from: -2, through: 2.99, by: 0.0371).map { Float($0) }
-        let y = run(net, xs, batch: xs.count, context: nil, threads: 1)
+        let y = S.forward(net, xs, batch: xs.count, context: nil, threads: 1)
         for (i, x) in xs.enumerated() { #expect(abs(y[i] - 1) < 1e-5, "order \(order) at \(x): \(y[i])") }
         // Far outside the extended grid every basis is zero.
-        let far = run(net, [-100, 50, .infinity], batch: 3, context: nil, threads: 1)
+        let far = S.forward(net, [-100, 50, .infinity], batch: 3, context: nil, threads: 1)
         #expect(far.prefix(2).allSatisfy { $0 == 0 })
     }
 
@@ -119,7 +81,7 @@ struct KANBehaviourTests {
         for i in 0..<8 {
             store.values.fill(0)
             store.values[1 + i] = 1
-            let y = run(net, xs, batch: xs.count, context: nil, threads: 1)
+            let y = S.forward(net, xs, batch: xs.count, context: nil, threads: 1)
             for (r, x) in xs.enumerated() {
                 #expect(abs(Double(y[r]) - n3(Double(x) - Double(i) + 3)) < 1e-5, "B_\(i)(\(x)) = \(y[r])")
             }
@@ -137,7 +99,7 @@ struct KANBehaviourTests {
         for i in 0..<4 { store.values[6 + i] = b[i] }
         store.values[10] = 1
         let xs: [Float] = [-3, -1.2, -0.4, 0, 0.3, 1, 2.2, 4]
-        let y = run(net, xs, batch: xs.count, context: nil, threads: 1)
+        let y = S.forward(net, xs, batch: xs.count, context: nil, threads: 1)
         for (i, x) in xs.enumerated() {
             let expected = RationalFunction.value(Double(x), numerator: a, denominator: b)
             #expect(abs(Double(y[i]) - expected) < 1e-5 * max(1, abs(expected)), "F(\(x)) = \(y[i]) vs \(expected)")
@@ -159,12 +121,13 @@ struct KANBehaviourTests {
     @Test func afKANSampleNormalisationIsBatchIndependent() {
         // A row's output must not depend on the other rows of its batch.
         let net = KANNetwork(inputWidth: 6, outputWidth: 2, width: 8, hiddenLayers: 1, variant: .activationFunction(AFKANOptions()))
-        _ = bound(net)
+        let store = S.bound(net, jitter: 0.05)
         var rng = RandomGenerator(seed: 3)
         let x = (0..<(40 * 6)).map { _ in rng.nextFloat(-1, 1) }
-        let all = run(net, x, batch: 40, context: nil, threads: 1)
-        let one = run(net, Array(x[60..<66]), batch: 1, context: nil, threads: 1)
+        let all = S.forward(net, x, batch: 40, context: nil, threads: 1)
+        let one = S.forward(net, Array(x[60..<66]), batch: 1, context: nil, threads: 1)
         #expect(abs(one[0] - all[20]) < 1e-6 && abs(one[1] - all[21]) < 1e-6)
+        withExtendedLifetime(store) {}  // the network holds raw pointers into the store
     }
 }
 

@@ -110,7 +110,7 @@ final class AFKANLayer: KANLayer {
     private func rowForward(_ x: UnsafePointer<Float>, values: UnsafePointer<Float>, r: Row, training: Bool,
                             out: UnsafeMutablePointer<Float>) -> RowStats {
         let d = inputWidth, w = paddedWidth, jCount = bases, act = options.baseActivation, fn = options.function
-        let padding = KANLanes.iota .>= SIMD8<Float>(repeating: Float(d - (w - 8)))   // lanes past the inputs
+        let padding = SIMDLanes.iota .>= SIMD8<Float>(repeating: Float(d - (w - 8)))   // lanes past the inputs
         let plusInf = SIMD8<Float>(repeating: .infinity), minusInf = SIMD8<Float>(repeating: -.infinity)
         var vmin = plusInf, vmax = minusInf
         for j in 0..<jCount {
@@ -118,30 +118,30 @@ final class AFKANLayer: KANLayer {
             var c0 = 0
             while c0 < w {
                 let n = min(8, d &- c0)
-                let v = KANLanes.load(x + c0, n)
+                let v = SIMDLanes.load(x + c0, n)
                 let (s1, d1) = Activation.valueAndDerivative(act, v - low)
                 let (s2, d2) = Activation.valueAndDerivative(act, high - v)
                 let f = fn.value(s1, s2)
                 let o = j &* w &+ c0
-                KANLanes.store(f, r.f + o, 8)
+                SIMDLanes.store(f, r.f + o, 8)
                 if training {
-                    KANLanes.store(s1, r.s1 + o, 8); KANLanes.store(s2, r.s2 + o, 8)
-                    KANLanes.store(d1, r.d1 + o, 8); KANLanes.store(d2, r.d2 + o, 8)
+                    SIMDLanes.store(s1, r.s1 + o, 8); SIMDLanes.store(s2, r.s2 + o, 8)
+                    SIMDLanes.store(d1, r.d1 + o, 8); SIMDLanes.store(d2, r.d2 + o, 8)
                 }
                 if n < 8 {
-                    vmin = KANLanes.minimum(vmin, f.replacing(with: plusInf, where: padding))
-                    vmax = KANLanes.maximum(vmax, f.replacing(with: minusInf, where: padding))
+                    vmin = SIMDLanes.minimum(vmin, f.replacing(with: plusInf, where: padding))
+                    vmax = SIMDLanes.maximum(vmax, f.replacing(with: minusInf, where: padding))
                 } else {
-                    vmin = KANLanes.minimum(vmin, f)
-                    vmax = KANLanes.maximum(vmax, f)
+                    vmin = SIMDLanes.minimum(vmin, f)
+                    vmax = SIMDLanes.maximum(vmax, f)
                 }
                 c0 &+= 8
             }
         }
         var stats = RowStats()
         if options.normalization == .sample {
-            stats.minimum = KANLanes.min(vmin)
-            stats.maximum = KANLanes.max(vmax)
+            stats.minimum = SIMDLanes.min(vmin)
+            stats.maximum = SIMDLanes.max(vmax)
             stats.scale = stats.maximum > stats.minimum ? 1 / (stats.maximum - stats.minimum) : 0
         }
         let m = SIMD8<Float>(repeating: stats.minimum), scale = SIMD8<Float>(repeating: stats.scale)
@@ -153,59 +153,59 @@ final class AFKANLayer: KANLayer {
         while c0 < w {
             var e = SIMD8<Float>(), s = SIMD8<Float>()
             for j in 0..<jCount {
-                let nv = (KANLanes.load(r.f + (j &* w &+ c0), 8) - m) * scale
+                let nv = (SIMDLanes.load(r.f + (j &* w &+ c0), 8) - m) * scale
                 e += values[attentionOffset &+ j] * nv
                 s += nv
             }
             let last = c0 &+ 8 >= w
             if last { e.replace(with: 0, where: padding); s.replace(with: 0, where: padding) }
-            KANLanes.store(e, r.e + c0, 8)
-            KANLanes.store(s, r.sum + c0, 8)
-            emax = KANLanes.maximum(emax, last ? (e / tau).replacing(with: minusInf, where: padding) : e / tau)
+            SIMDLanes.store(e, r.e + c0, 8)
+            SIMDLanes.store(s, r.sum + c0, 8)
+            emax = SIMDLanes.maximum(emax, last ? (e / tau).replacing(with: minusInf, where: padding) : e / tau)
             c0 &+= 8
         }
         // Softmax over the inputs.
-        let top = SIMD8<Float>(repeating: KANLanes.max(emax))
+        let top = SIMD8<Float>(repeating: SIMDLanes.max(emax))
         var total = SIMD8<Float>()
         c0 = 0
         while c0 < w {
-            var a = VectorMath.exp(KANLanes.load(r.e + c0, 8) / tau - top)
+            var a = VectorMath.exp(SIMDLanes.load(r.e + c0, 8) / tau - top)
             if c0 &+ 8 >= w { a.replace(with: 0, where: padding) }
-            KANLanes.store(a, r.a + c0, 8)
+            SIMDLanes.store(a, r.a + c0, 8)
             total += a
             c0 &+= 8
         }
-        let inverseTotal = 1 / KANLanes.sum(total)
+        let inverseTotal = 1 / SIMDLanes.sum(total)
         // z = a·S, LayerNorm statistics.
         var zs = SIMD8<Float>()
         c0 = 0
         while c0 < w {
-            let a = KANLanes.load(r.a + c0, 8) * inverseTotal
-            KANLanes.store(a, r.a + c0, 8)
-            let z = a * KANLanes.load(r.sum + c0, 8)
-            KANLanes.store(z, r.zHat + c0, 8)
+            let a = SIMDLanes.load(r.a + c0, 8) * inverseTotal
+            SIMDLanes.store(a, r.a + c0, 8)
+            let z = a * SIMDLanes.load(r.sum + c0, 8)
+            SIMDLanes.store(z, r.zHat + c0, 8)
             zs += z
             c0 &+= 8
         }
-        let mean = KANLanes.sum(zs) / Float(d)
+        let mean = SIMDLanes.sum(zs) / Float(d)
         var vs = SIMD8<Float>()
         c0 = 0
         while c0 < w {
-            var dz = KANLanes.load(r.zHat + c0, 8) - mean
+            var dz = SIMDLanes.load(r.zHat + c0, 8) - mean
             if c0 &+ 8 >= w { dz.replace(with: 0, where: padding) }
             vs += dz * dz
             c0 &+= 8
         }
-        let inverseSigma = 1 / (KANLanes.sum(vs) / Float(d) + 1e-5).squareRoot()
+        let inverseSigma = 1 / (SIMDLanes.sum(vs) / Float(d) + 1e-5).squareRoot()
         stats.inverseSigma = inverseSigma
         c0 = 0
         while c0 < w {
             let n = min(8, d &- c0)
-            let zHat = (KANLanes.load(r.zHat + c0, 8) - mean) * inverseSigma
-            KANLanes.store(zHat, r.zHat + c0, 8)
-            let h = KANLanes.load(values + (gammaOffset &+ c0), n) * zHat + KANLanes.load(values + (betaOffset &+ c0), n)
-            KANLanes.store(h, r.h + c0, 8)
-            KANLanes.store(Activation.evaluate(act, h), out + c0, n)
+            let zHat = (SIMDLanes.load(r.zHat + c0, 8) - mean) * inverseSigma
+            SIMDLanes.store(zHat, r.zHat + c0, 8)
+            let h = SIMDLanes.load(values + (gammaOffset &+ c0), n) * zHat + SIMDLanes.load(values + (betaOffset &+ c0), n)
+            SIMDLanes.store(h, r.h + c0, 8)
+            SIMDLanes.store(Activation.evaluate(act, h), out + c0, n)
             c0 &+= 8
         }
         return stats
@@ -246,48 +246,48 @@ final class AFKANLayer: KANLayer {
     private func rowBackward(_ g: UnsafePointer<Float>, stats: RowStats, values: UnsafePointer<Float>, r: Row,
                              partial: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
         let d = inputWidth, w = paddedWidth, jCount = bases, act = options.baseActivation, fn = options.function
-        let padding = KANLanes.iota .>= SIMD8<Float>(repeating: Float(d - (w - 8)))   // lanes past the inputs
+        let padding = SIMDLanes.iota .>= SIMD8<Float>(repeating: Float(d - (w - 8)))   // lanes past the inputs
         // LayerNorm and the output activation: dẑ = γ·act′(h)·g; dγ += act′(h)·g·ẑ; dβ += act′(h)·g.
         var m1 = SIMD8<Float>(), m2 = SIMD8<Float>()
         var c0 = 0
         while c0 < w {
             let n = min(8, d &- c0)
-            let dh = Activation.valueAndDerivative(act, KANLanes.load(r.h + c0, 8)).derivative * KANLanes.load(g + c0, n)
-            let zHat = KANLanes.load(r.zHat + c0, 8)
-            KANLanes.store(KANLanes.load(partial + (gammaOffset &+ c0), n) + dh * zHat, partial + (gammaOffset &+ c0), n)
-            KANLanes.store(KANLanes.load(partial + (betaOffset &+ c0), n) + dh, partial + (betaOffset &+ c0), n)
-            let dzHat = dh * KANLanes.load(values + (gammaOffset &+ c0), n)
-            KANLanes.store(dzHat, r.dx + c0, 8)          // dx holds dẑ for now
+            let dh = Activation.valueAndDerivative(act, SIMDLanes.load(r.h + c0, 8)).derivative * SIMDLanes.load(g + c0, n)
+            let zHat = SIMDLanes.load(r.zHat + c0, 8)
+            SIMDLanes.store(SIMDLanes.load(partial + (gammaOffset &+ c0), n) + dh * zHat, partial + (gammaOffset &+ c0), n)
+            SIMDLanes.store(SIMDLanes.load(partial + (betaOffset &+ c0), n) + dh, partial + (betaOffset &+ c0), n)
+            let dzHat = dh * SIMDLanes.load(values + (gammaOffset &+ c0), n)
+            SIMDLanes.store(dzHat, r.dx + c0, 8)          // dx holds dẑ for now
             m1 += dzHat
             m2 += dzHat * zHat
             c0 &+= 8
         }
-        let mean1 = KANLanes.sum(m1) / Float(d), mean2 = KANLanes.sum(m2) / Float(d)
+        let mean1 = SIMDLanes.sum(m1) / Float(d), mean2 = SIMDLanes.sum(m2) / Float(d)
         // dz → da, dS; softmax: de′ = a(da − Σ a·da).
         var sda = SIMD8<Float>()
         c0 = 0
         while c0 < w {
-            var dz = (KANLanes.load(r.dx + c0, 8) - mean1 - KANLanes.load(r.zHat + c0, 8) * mean2) * stats.inverseSigma
+            var dz = (SIMDLanes.load(r.dx + c0, 8) - mean1 - SIMDLanes.load(r.zHat + c0, 8) * mean2) * stats.inverseSigma
             if c0 &+ 8 >= w { dz.replace(with: 0, where: padding) }
-            let a = KANLanes.load(r.a + c0, 8)
-            let da = dz * KANLanes.load(r.sum + c0, 8)
-            KANLanes.store(da, r.zHat + c0, 8)            // zHat now holds da
-            KANLanes.store(dz * a, r.sum + c0, 8)         // sum now holds dS
+            let a = SIMDLanes.load(r.a + c0, 8)
+            let da = dz * SIMDLanes.load(r.sum + c0, 8)
+            SIMDLanes.store(da, r.zHat + c0, 8)            // zHat now holds da
+            SIMDLanes.store(dz * a, r.sum + c0, 8)         // sum now holds dS
             sda += a * da
             c0 &+= 8
         }
-        let sumADA = KANLanes.sum(sda)
+        let sumADA = SIMDLanes.sum(sda)
         var dtau = SIMD8<Float>()
         c0 = 0
         while c0 < w {
-            let a = KANLanes.load(r.a + c0, 8)
-            let dePrime = a * (KANLanes.load(r.zHat + c0, 8) - sumADA)
-            dtau -= dePrime * KANLanes.load(r.e + c0, 8)
-            KANLanes.store(dePrime / stats.tau, r.e + c0, 8)   // e now holds de
+            let a = SIMDLanes.load(r.a + c0, 8)
+            let dePrime = a * (SIMDLanes.load(r.zHat + c0, 8) - sumADA)
+            dtau -= dePrime * SIMDLanes.load(r.e + c0, 8)
+            SIMDLanes.store(dePrime / stats.tau, r.e + c0, 8)   // e now holds de
             c0 &+= 8
         }
         if values[temperatureOffset] >= 1 {
-            partial[temperatureOffset] += KANLanes.sum(dtau) / (stats.tau * stats.tau)
+            partial[temperatureOffset] += SIMDLanes.sum(dtau) / (stats.tau * stats.tau)
         }
         // dN_dj = de_d·w_j + dS_d; attention gradient Σ_d de_d·N_dj; min/max terms.
         let m = SIMD8<Float>(repeating: stats.minimum), scale = SIMD8<Float>(repeating: stats.scale)
@@ -298,23 +298,23 @@ final class AFKANLayer: KANLayer {
             var dw = SIMD8<Float>()
             c0 = 0
             while c0 < w {
-                let nv = (KANLanes.load(r.f + (j &* w &+ c0), 8) - m) * scale
-                let de = KANLanes.load(r.e + c0, 8)
+                let nv = (SIMDLanes.load(r.f + (j &* w &+ c0), 8) - m) * scale
+                let de = SIMDLanes.load(r.e + c0, 8)
                 dw += de * nv
                 if sample {
-                    let dn = de * wj + KANLanes.load(r.sum + c0, 8)
+                    let dn = de * wj + SIMDLanes.load(r.sum + c0, 8)
                     dmin += dn * (nv - 1)
                     dmax -= dn * nv
                 }
                 c0 &+= 8
             }
-            partial[attentionOffset &+ j] += KANLanes.sum(dw)
+            partial[attentionOffset &+ j] += SIMDLanes.sum(dw)
         }
         var dMin: Float = 0, dMax: Float = 0
         var argMin = -1, argMax = -1
         if sample && stats.scale > 0 {
-            dMin = KANLanes.sum(dmin) * stats.scale
-            dMax = KANLanes.sum(dmax) * stats.scale
+            dMin = SIMDLanes.sum(dmin) * stats.scale
+            dMax = SIMDLanes.sum(dmax) * stats.scale
             // First occurrences of the min and max (autograd's choice among ties differs; ties are measure-zero).
             for j in 0..<jCount {
                 for c in 0..<d {
@@ -325,36 +325,36 @@ final class AFKANLayer: KANLayer {
             }
         }
         // dF → ds₁, ds₂ → du, dv → dx, dlow, dhigh.
-        let lanes = KANLanes.iota
+        let lanes = SIMDLanes.iota
         let dxAcc = r.dx
         c0 = 0
-        while c0 < w { KANLanes.store(SIMD8<Float>(), dxAcc + c0, 8); c0 &+= 8 }
+        while c0 < w { SIMDLanes.store(SIMD8<Float>(), dxAcc + c0, 8); c0 &+= 8 }
         for j in 0..<jCount {
             let wj = values[attentionOffset &+ j]
             var dl = SIMD8<Float>(), dhh = SIMD8<Float>()
             c0 = 0
             while c0 < w {
                 let o = j &* w &+ c0
-                var df = (KANLanes.load(r.e + c0, 8) * wj + KANLanes.load(r.sum + c0, 8)) * scale
+                var df = (SIMDLanes.load(r.e + c0, 8) * wj + SIMDLanes.load(r.sum + c0, 8)) * scale
                 if argMin >= o && argMin < o &+ 8 { df += SIMD8<Float>(repeating: dMin).replacing(with: 0, where: lanes .!= SIMD8(repeating: Float(argMin &- o))) }
                 if argMax >= o && argMax < o &+ 8 { df += SIMD8<Float>(repeating: dMax).replacing(with: 0, where: lanes .!= SIMD8(repeating: Float(argMax &- o))) }
                 if c0 &+ 8 >= w { df.replace(with: 0, where: padding) }
-                let s1 = KANLanes.load(r.s1 + o, 8), s2 = KANLanes.load(r.s2 + o, 8)
+                let s1 = SIMDLanes.load(r.s1 + o, 8), s2 = SIMDLanes.load(r.s2 + o, 8)
                 let (p1, p2) = fn.partials(s1, s2)
-                let du = df * p1 * KANLanes.load(r.d1 + o, 8)
-                let dv = df * p2 * KANLanes.load(r.d2 + o, 8)
-                KANLanes.store(KANLanes.load(dxAcc + c0, 8) + du - dv, dxAcc + c0, 8)
+                let du = df * p1 * SIMDLanes.load(r.d1 + o, 8)
+                let dv = df * p2 * SIMDLanes.load(r.d2 + o, 8)
+                SIMDLanes.store(SIMDLanes.load(dxAcc + c0, 8) + du - dv, dxAcc + c0, 8)
                 dl -= du
                 dhh += dv
                 c0 &+= 8
             }
-            partial[lowOffset &+ j] += KANLanes.sum(dl)
-            partial[highOffset &+ j] += KANLanes.sum(dhh)
+            partial[lowOffset &+ j] += SIMDLanes.sum(dl)
+            partial[highOffset &+ j] += SIMDLanes.sum(dhh)
         }
         if let dx {
             c0 = 0
             while c0 < w {
-                KANLanes.store(KANLanes.load(dxAcc + c0, 8), dx + c0, min(8, d &- c0))
+                SIMDLanes.store(SIMDLanes.load(dxAcc + c0, 8), dx + c0, min(8, d &- c0))
                 c0 &+= 8
             }
         }

@@ -72,7 +72,7 @@ struct BSplineBasis {
             for r in 0...k {
                 v.replace(with: work[r], where: cell .== SIMD8(repeating: Float(i &+ k &- r)))
             }
-            KANLanes.store(v, out + i &* stride, n)
+            SIMDLanes.store(v, out + i &* stride, n)
         }
     }
 
@@ -93,7 +93,7 @@ struct BSplineBasis {
         }
         var acc = SIMD8<Float>()
         for i in 0..<count {
-            let gi = KANLanes.load(g + i &* stride, n)
+            let gi = SIMDLanes.load(g + i &* stride, n)
             var d = SIMD8<Float>()
             for r in 0...k {
                 d.replace(with: work[r], where: cell .== SIMD8(repeating: Float(i &+ k &- r)))

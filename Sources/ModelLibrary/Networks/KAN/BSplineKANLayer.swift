@@ -65,8 +65,8 @@ final class BSplineKANLayer: KANLayer {
             var d = 0
             while d < n {
                 let lanes = min(8, n &- d)
-                let v = KANLanes.load(xr + d, lanes)
-                KANLanes.store(Activation.evaluate(act, v), fr + d, lanes)
+                let v = SIMDLanes.load(xr + d, lanes)
+                SIMDLanes.store(Activation.evaluate(act, v), fr + d, lanes)
                 basis.evaluate(v, n: lanes, into: fr + (n &+ d), stride: n, work: work)
                 d &+= 8
             }
@@ -96,10 +96,10 @@ final class BSplineKANLayer: KANLayer {
             var d = 0
             while d < n {
                 let lanes = min(8, n &- d)
-                let v = KANLanes.load(xr + d, lanes)
-                let base = Activation.valueAndDerivative(act, v).derivative * KANLanes.load(gr + d, lanes)
+                let v = SIMDLanes.load(xr + d, lanes)
+                let base = Activation.valueAndDerivative(act, v).derivative * SIMDLanes.load(gr + d, lanes)
                 let spline = basis.backward(v, n: lanes, gradient: gr + (n &+ d), stride: n, work: work)
-                KANLanes.store(base + spline, dx + (r &* n &+ d), lanes)
+                SIMDLanes.store(base + spline, dx + (r &* n &+ d), lanes)
                 d &+= 8
             }
         }

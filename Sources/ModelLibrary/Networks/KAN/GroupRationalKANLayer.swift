@@ -86,7 +86,7 @@ final class GroupRationalKANLayer: KANLayer {
         let features = scratch
         rationals(x, rows: rows, into: features)
         Gemm.multiply(.none, .none, m: rows, n: outputWidth, k: inputWidth, a: features, b: values + weightOffset, c: y)
-        if useBiases { KANLanes.addBias(y, rows: rows, width: outputWidth, bias: values + biasOffset) }
+        if useBiases { SIMDLanes.addBias(y, rows: rows, width: outputWidth, bias: values + biasOffset) }
     }
 
     /// `features = F(x)` for a block, eight channels at a time (coefficients held in registers over the rows).
@@ -97,8 +97,8 @@ final class GroupRationalKANLayer: KANLayer {
             let c0 = chunk &* 8, n = min(8, d &- c0)
             let coefficients = RationalLanes(UnsafePointer(table.pointer + chunk &* 80))
             for r in 0..<rows {
-                let v = KANLanes.load(x + (r &* d &+ c0), n)
-                KANLanes.store(RationalFunction.evaluate(v, coefficients).f, features + (r &* d &+ c0), n)
+                let v = SIMDLanes.load(x + (r &* d &+ c0), n)
+                SIMDLanes.store(RationalFunction.evaluate(v, coefficients).f, features + (r &* d &+ c0), n)
             }
         }
     }
@@ -109,7 +109,7 @@ final class GroupRationalKANLayer: KANLayer {
         let features = scratch, dFeatures = scratch + rows * d
         rationals(x, rows: rows, into: features)
         Gemm.multiply(.transpose, .none, m: d, n: outputWidth, k: rows, a: features, b: dy, beta: 1, c: partial + weightOffset)
-        if useBiases { KANLanes.accumulateColumnSums(dy, rows: rows, width: outputWidth, into: partial + biasOffset) }
+        if useBiases { SIMDLanes.accumulateColumnSums(dy, rows: rows, width: outputWidth, into: partial + biasOffset) }
         Gemm.multiply(.none, .transpose, m: rows, n: d, k: outputWidth, a: dy, b: values + weightOffset, c: dFeatures)
         let sums = partial + storedCount
         for chunk in 0..<chunks {
@@ -120,8 +120,8 @@ final class GroupRationalKANLayer: KANLayer {
             var s0 = load(0), s1 = load(1), s2 = load(2), s3 = load(3), s4 = load(4), s5 = load(5)
             var t1 = load(6), t2 = load(7), t3 = load(8), t4 = load(9)
             for r in 0..<rows {
-                let v = KANLanes.load(x + (r &* d &+ c0), n)
-                let g = KANLanes.load(dFeatures + (r &* d &+ c0), n)
+                let v = SIMDLanes.load(x + (r &* d &+ c0), n)
+                let g = SIMDLanes.load(dFeatures + (r &* d &+ c0), n)
                 let x2 = v * v, x3 = x2 * v, x4 = x2 * x2, x5 = x4 * v
                 var p = c.a0 + c.a1 * v
                 p += c.a2 * x2 + c.a3 * x3
@@ -141,7 +141,7 @@ final class GroupRationalKANLayer: KANLayer {
                 dq.replace(with: 0, where: v .== 0)
                 let inv = 1 / q
                 let f = p * inv
-                if let dx { KANLanes.store(g * (dp - dq * f) * inv, dx + (r &* d &+ c0), n) }
+                if let dx { SIMDLanes.store(g * (dp - dq * f) * inv, dx + (r &* d &+ c0), n) }
                 let t = g * inv
                 s0 += t; s1 += t * v; s2 += t * x2; s3 += t * x3; s4 += t * x4; s5 += t * x5
                 let u = -t * f

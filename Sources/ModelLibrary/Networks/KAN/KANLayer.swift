@@ -56,9 +56,9 @@ extension KANLayer {
         var i = 0
         while i < count {
             let n = min(8, count &- i)
-            var acc = KANLanes.load(gradients + i, n)
-            for s in 0..<slots { acc += KANLanes.load(partials + (s &* stride &+ i), n) }
-            KANLanes.store(acc, gradients + i, n)
+            var acc = SIMDLanes.load(gradients + i, n)
+            for s in 0..<slots { acc += SIMDLanes.load(partials + (s &* stride &+ i), n) }
+            SIMDLanes.store(acc, gradients + i, n)
             i &+= 8
         }
     }

@@ -78,13 +78,13 @@ final class SKANLayer: KANLayer {
             case .lsin: nodeForward(LSinKernel.self, j, xT, yT, rp, values)
             }
         }
-        KANLanes.transpose(UnsafePointer(yT), rows: outputWidth, columns: rows, ld: rp, into: y, ldt: outputWidth)
+        SIMDLanes.transpose(UnsafePointer(yT), rows: outputWidth, columns: rows, ld: rp, into: y, ldt: outputWidth)
     }
 
     /// `xT[i][r] = x[r][i]`, rows padded with zeros to `rp`.
     @inline(__always)
     private func transposeIn(_ x: UnsafePointer<Float>, rows: Int, width: Int, into xT: UnsafeMutablePointer<Float>, rp: Int) {
-        KANLanes.transpose(x, rows: rows, columns: width, ld: width, into: xT, ldt: rp)
+        SIMDLanes.transpose(x, rows: rows, columns: width, ld: width, into: xT, ldt: rp)
         if rp > rows { for i in 0..<width { (xT + (i &* rp &+ rows)).update(repeating: 0, count: rp &- rows) } }
     }
 
@@ -129,7 +129,7 @@ final class SKANLayer: KANLayer {
         if useBiases {
             let g1 = separableValue(1)
             for j in 0..<outputWidth { bias[j] = g1 * values[biasOffset + j] }
-            KANLanes.addBias(y, rows: rows, width: outputWidth, bias: bias)
+            SIMDLanes.addBias(y, rows: rows, width: outputWidth, bias: bias)
         }
     }
 
@@ -147,10 +147,10 @@ final class SKANLayer: KANLayer {
         var i = 0
         while i < count {
             let n = min(8, count &- i)
-            let v = KANLanes.load(x + i, n)
+            let v = SIMDLanes.load(x + i, n)
             let g = sine ? LSinKernel.gradients(v, one) : LArctanKernel.gradients(v, one)
-            KANLanes.store(g.dk, features + i, n)
-            if let derivative { KANLanes.store(g.dx, derivative + i, n) }
+            SIMDLanes.store(g.dk, features + i, n)
+            if let derivative { SIMDLanes.store(g.dx, derivative + i, n) }
             i &+= 8
         }
     }
@@ -181,7 +181,7 @@ final class SKANLayer: KANLayer {
             case .lsin: nodeBackward(LSinKernel.self, j, xT, dyT, wantsDx ? dxT : nil, rp, values, partial)
             }
         }
-        if let dx { KANLanes.transpose(UnsafePointer(dxT), rows: inputWidth, columns: rows, ld: rp, into: dx, ldt: inputWidth) }
+        if let dx { SIMDLanes.transpose(UnsafePointer(dxT), rows: inputWidth, columns: rows, ld: rp, into: dx, ldt: inputWidth) }
     }
 
     /// Node j's edges: `dk_ij += Σ_r dy_j·∂f/∂k`, `dxT[i][r] += dy_j·∂f/∂x`, and the bias edge.
@@ -196,7 +196,7 @@ final class SKANLayer: KANLayer {
             var r0 = 0
             while r0 < rp { s += UnsafeRawPointer(g + r0).loadUnaligned(as: SIMD8<Float>.self); r0 &+= 8 }
             let dk = K.gradients(SIMD8(repeating: 1), SIMD8(repeating: values[biasOffset &+ j])).dk[0]
-            partial[biasOffset &+ j] += dk * KANLanes.sum(s)
+            partial[biasOffset &+ j] += dk * SIMDLanes.sum(s)
         }
         for i in 0..<n {
             let k = SIMD8<Float>(repeating: values[i &* out &+ j])
@@ -220,7 +220,7 @@ final class SKANLayer: KANLayer {
                     r0 &+= 8
                 }
             }
-            partial[i &* out &+ j] += KANLanes.sum(acc)
+            partial[i &* out &+ j] += SIMDLanes.sum(acc)
         }
     }
 
@@ -234,7 +234,7 @@ final class SKANLayer: KANLayer {
         Gemm.multiply(.transpose, .none, m: n, n: outputWidth, k: rows, a: features, b: dy, beta: 1, c: partial)
         if useBiases {
             sums.update(repeating: 0, count: outputWidth)
-            KANLanes.accumulateColumnSums(dy, rows: rows, width: outputWidth, into: sums)
+            SIMDLanes.accumulateColumnSums(dy, rows: rows, width: outputWidth, into: sums)
             let g1 = separableValue(1)
             for j in 0..<outputWidth { partial[biasOffset + j] += g1 * sums[j] }
         }
@@ -244,7 +244,7 @@ final class SKANLayer: KANLayer {
         var i = 0
         while i < count {
             let m = min(8, count &- i)
-            KANLanes.store(KANLanes.load(dx + i, m) * KANLanes.load(derivative + i, m), dx + i, m)
+            SIMDLanes.store(SIMDLanes.load(dx + i, m) * SIMDLanes.load(derivative + i, m), dx + i, m)
             i &+= 8
         }
     }

@@ -1,6 +1,6 @@
-/// Eight-lane load/store/reduction helpers shared by the KAN kernels: partial (tail) loads and stores for
-/// widths that are not a multiple of eight, lane masks, and horizontal reductions.
-enum KANLanes {
+/// Eight-lane load/store/reduction helpers shared by the network kernels: partial (tail) loads and stores for
+/// widths that are not a multiple of eight, lane masks, horizontal reductions and small row-block loops.
+enum SIMDLanes {
     /// Lane indices 0…7.
     static let iota = SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
 
@@ -82,13 +82,16 @@ enum KANLanes {
         }
     }
 
-    /// `sums[j] += Σ_r z[r][j]` over `rows` rows of `width` columns (rows summed in order).
-    static func accumulateColumnSums(_ z: UnsafePointer<Float>, rows: Int, width: Int, into sums: UnsafeMutablePointer<Float>) {
+    /// `sums[j] (+)= Σ_r z[r·ld + j]` over `rows` rows of `width` columns (row stride `ld`, default `width`),
+    /// rows summed in order; overwrites `sums` when `overwrite`.
+    static func accumulateColumnSums(_ z: UnsafePointer<Float>, rows: Int, width: Int, ld: Int? = nil,
+                                     into sums: UnsafeMutablePointer<Float>, overwrite: Bool = false) {
+        let stride = ld ?? width
         var j = 0
         while j < width {
             let n = Swift.min(8, width &- j)
-            var acc = load(sums + j, n)
-            for r in 0..<rows { acc += load(z + (r &* width &+ j), n) }
+            var acc = overwrite ? SIMD8<Float>() : load(sums + j, n)
+            for r in 0..<rows { acc += load(z + (r &* stride &+ j), n) }
             store(acc, sums + j, n)
             j &+= 8
         }
