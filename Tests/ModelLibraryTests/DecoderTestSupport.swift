@@ -57,17 +57,21 @@ enum DecoderTestSupport {
         var y = [Float](repeating: 0, count: batch * module.outputWidth)
         var dx = [Float](repeating: .nan, count: batch * module.inputWidth)
         store.zeroGradients()
-        for _ in 0..<passes {
-            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                module.forward(input: xp.baseAddress!, output: yp.baseAddress!, batch: batch, context: context, pool: pool)
-            } }
-            x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dyp in
-                dx.withUnsafeMutableBufferPointer { dxp in
-                    module.backward(input: xp.baseAddress!, output: yp.baseAddress!, outputGradient: dyp.baseAddress!,
-                                    inputGradient: dxp.baseAddress!, batch: batch, context: context, pool: pool)
-                } } } }
-        }
+        for _ in 0..<passes { pass(module, x, &y, dy, &dx, batch: batch, context: context, pool: pool) }
         return (y, store.gradients.array, dx)
+    }
+
+    /// One training forward into `y` and backward of `dy` (input gradient into `dx`).
+    static func pass(_ module: DifferentiableModule, _ x: [Float], _ y: inout [Float], _ dy: [Float], _ dx: inout [Float],
+                     batch: Int, context: ModuleContext, pool: WorkerPool) {
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            module.forward(input: xp.baseAddress!, output: yp.baseAddress!, batch: batch, context: context, pool: pool)
+        } }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dyp in
+            dx.withUnsafeMutableBufferPointer { dxp in
+                module.backward(input: xp.baseAddress!, output: yp.baseAddress!, outputGradient: dyp.baseAddress!,
+                                inputGradient: dxp.baseAddress!, batch: batch, context: context, pool: pool)
+            } } } }
     }
 
     /// A finite-difference check of every parameter (up to `maxParameters`) and input.
@@ -118,14 +122,7 @@ extension DecoderTestSupport {
         var dx = [Float](repeating: 0, count: x.count)
         let dy = weights.map(Float.init)
         store.zeroGradients()
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            module.forward(input: xp.baseAddress!, output: yp.baseAddress!, batch: batch, context: context, pool: pool)
-        } }
-        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dyp in
-            dx.withUnsafeMutableBufferPointer { dxp in
-                module.backward(input: xp.baseAddress!, output: yp.baseAddress!, outputGradient: dyp.baseAddress!,
-                                inputGradient: dxp.baseAddress!, batch: batch, context: context, pool: pool)
-            } } } }
+        pass(module, x, &y, dy, &dx, batch: batch, context: context, pool: pool)
         var p = store.values.array.map(Double.init)
         var xd = x.map(Double.init)
         func loss() -> Double { zip(reference(p, xd), weights).reduce(0) { $0 + $1.0 * $1.1 } }

@@ -23,6 +23,18 @@ struct DenseLayer {
         biasOffset = -1
     }
 
+    /// tcnn's MLP shape from `layout`: `inputWidth → width`, `hiddenLayers − 1` × `width → width`,
+    /// `width → outputWidth` (one layer `inputWidth → outputWidth` without hidden layers); all weights, then all
+    /// biases when `biases`.
+    static func stack(inputWidth: Int, width: Int, hiddenLayers: Int, outputWidth: Int, biases: Bool,
+                      layout: inout ParameterLayout) -> [DenseLayer] {
+        var layers = (0...hiddenLayers).map { l in
+            DenseLayer(inputs: l == 0 ? inputWidth : width, outputs: l == hiddenLayers ? outputWidth : width, layout: &layout)
+        }
+        if biases { for l in layers.indices { layers[l].placeBias(&layout) } }
+        return layers
+    }
+
     /// Gives the layer a bias at the next `outputs` floats of `layout`.
     mutating func placeBias(_ layout: inout ParameterLayout) { biasOffset = layout.take(outputs) }
 

@@ -55,11 +55,8 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
         self.activation = activation
         self.useBiases = useBiases
         var layout = ParameterLayout()
-        var ls = (0...hiddenLayers).map { l in
-            DenseLayer(inputs: l == 0 ? inputWidth : width, outputs: l == hiddenLayers ? outputWidth : width, layout: &layout)
-        }
-        if useBiases { for l in ls.indices { ls[l].placeBias(&layout) } }
-        layers = ls
+        layers = DenseLayer.stack(inputWidth: inputWidth, width: width, hiddenLayers: hiddenLayers, outputWidth: outputWidth,
+                                  biases: useBiases, layout: &layout)
         scratchWidth = max(width, outputWidth)
         super.init(inputWidth: inputWidth, outputWidth: outputWidth, outputActivation: outputActivation, chunkRows: chunkRows,
                    parameterCount: layout.count,

@@ -45,11 +45,8 @@ public final class PolyMLP: RowBlockNetwork, DifferentiableModule {
         self.activation = activation
         self.useBiases = useBiases
         var layout = ParameterLayout()
-        var ls = (0...hiddenLayers).map { l in
-            DenseLayer(inputs: l == 0 ? inputWidth : width, outputs: l == hiddenLayers ? outputWidth : width, layout: &layout)
-        }
-        if useBiases { for l in ls.indices { ls[l].placeBias(&layout) } }
-        layers = ls
+        layers = DenseLayer.stack(inputWidth: inputWidth, width: width, hiddenLayers: hiddenLayers, outputWidth: outputWidth,
+                                  biases: useBiases, layout: &layout)
         coefficientOffsets = (0..<hiddenLayers).map { _ in layout.take(degree + 1) }
         super.init(inputWidth: inputWidth, outputWidth: outputWidth, outputActivation: outputActivation, chunkRows: chunkRows,
                    parameterCount: layout.count,

@@ -54,22 +54,29 @@ final class BSplineKANLayer: KANLayer {
         withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 6) { body($0.baseAddress!) }
     }
 
+    /// Calls `body(r, d, lanes, v)` for each eight-input chunk `v` = x[r][d ..< d + lanes] of the block.
+    @inline(__always)
+    private func forEachChunk(_ x: UnsafePointer<Float>, rows: Int, _ body: (Int, Int, Int, SIMD8<Float>) -> Void) {
+        let n = inputWidth
+        for r in 0..<rows {
+            var d = 0
+            while d < n {
+                let lanes = min(8, n &- d)
+                body(r, d, lanes, SIMDLanes.load(x + (r &* n &+ d), lanes))
+                d &+= 8
+            }
+        }
+    }
+
     /// Expands `rows` rows of `x` into `features` (`rows × featureWidth`).
     @inline(__always)
     private func expand(_ x: UnsafePointer<Float>, rows: Int, into features: UnsafeMutablePointer<Float>,
                         work: UnsafeMutablePointer<SIMD8<Float>>) {
         let n = inputWidth, fw = featureWidth, act = baseActivation
-        for r in 0..<rows {
-            let xr = x + r &* n
+        forEachChunk(x, rows: rows) { r, d, lanes, v in
             let fr = features + r &* fw
-            var d = 0
-            while d < n {
-                let lanes = min(8, n &- d)
-                let v = SIMDLanes.load(xr + d, lanes)
-                SIMDLanes.store(Activation.evaluate(act, v), fr + d, lanes)
-                basis.evaluate(v, n: lanes, into: fr + (n &+ d), stride: n, work: work)
-                d &+= 8
-            }
+            SIMDLanes.store(Activation.evaluate(act, v), fr + d, lanes)
+            basis.evaluate(v, n: lanes, into: fr + (n &+ d), stride: n, work: work)
         }
     }
 
@@ -90,19 +97,12 @@ final class BSplineKANLayer: KANLayer {
         Gemm.multiply(.none, .transpose, m: rows, n: featureWidth, k: outputWidth, a: dy, b: values, c: dFeatures)
         let n = inputWidth, fw = featureWidth, act = baseActivation
         withWork { work in
-        for r in 0..<rows {
-            let xr = x + r &* n
-            let gr = dFeatures + r &* fw
-            var d = 0
-            while d < n {
-                let lanes = min(8, n &- d)
-                let v = SIMDLanes.load(xr + d, lanes)
+            forEachChunk(x, rows: rows) { r, d, lanes, v in
+                let gr = dFeatures + r &* fw
                 let base = Activation.valueAndDerivative(act, v).derivative * SIMDLanes.load(gr + d, lanes)
                 let spline = basis.backward(v, n: lanes, gradient: gr + (n &+ d), stride: n, work: work)
                 SIMDLanes.store(base + spline, dx + (r &* n &+ d), lanes)
-                d &+= 8
             }
-        }
         }
     }
 
