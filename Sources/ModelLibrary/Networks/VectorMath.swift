@@ -5,7 +5,7 @@
 /// on its neighbours or its lane.
 public enum VectorMath {
     /// eˣ. Overflows to +∞ above 88.3, underflows to 0 below −87.3; NaN stays NaN.
-    @inline(__always)
+    @_transparent   // (`@inline(__always)` left exp and sigmoid out of line in the KAN and activation loops)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let hi = SIMD8<Float>(repeating: 88.3), lo = SIMD8<Float>(repeating: -87.3)
         // (`clamped` is not inlined by the standard library; select instead.)
@@ -33,13 +33,13 @@ public enum VectorMath {
     }
 
     /// The logistic function 1 / (1 + e⁻ˣ).
-    @inline(__always)
+    @_transparent
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + exp(-x)) }
 
     /// sin x and cos x together (Cody–Waite reduction by π/2; accurate for |x| up to about 10⁴). The quadrant
     /// comes from the rounded multiple of π/2 as a float, so every mask is a float compare (integer and combined
     /// masks were not vectorised here).
-    @inline(__always)
+    @_transparent
     public static func sincos(_ x: SIMD8<Float>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
         let magic = SIMD8<Float>(repeating: 12_582_912)
         let j = (x * 0.636_619_772 + magic) - magic        // round(x · 2/π)
@@ -66,7 +66,7 @@ public enum VectorMath {
 
     /// arctan x (Cephes' single-precision reduction to |x| ≤ tan(π/8) and its minimax polynomial; ~2 ulp).
     /// Only float compares and selects: integer and combined masks are not vectorised here.
-    @inline(__always)
+    @_transparent
     public static func atan(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let negative = x .< 0
         let a = x.replacing(with: -x, where: negative)
@@ -86,7 +86,7 @@ public enum VectorMath {
     }
 
     /// ln(1 + u) for u in [0, 1], accurate also for tiny u.
-    @inline(__always)
+    @_transparent
     public static func log1pUnit(_ u: SIMD8<Float>) -> SIMD8<Float> {
         // 1 + u in [1, 2]: mantissa m in [√½, √2) is 1 + u (e = 0) or (1 + u)/2 (e = 1); f = m − 1 exactly.
         let big = (1 + u) .> 1.414_213_56
@@ -110,7 +110,7 @@ public enum VectorMath {
     }
 
     /// tanh x (polynomial near zero, exponential form elsewhere).
-    @inline(__always)
+    @_transparent
     public static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let a = x.replacing(with: -x, where: x .< 0)
         let z = x * x

@@ -67,38 +67,57 @@ struct BSplineBasis {
         let (cell, t) = locate(x)
         BSplineBasis.local(t, degree: order, into: work)
         let k = order
+        // Basis i takes local value r where i + k − cell = r (at most one r per lane).
+        var offset = SIMD8<Float>(repeating: Float(k)) - cell
         for i in 0..<count {
             var v = SIMD8<Float>()
-            for r in 0...k {
-                v.replace(with: work[r], where: cell .== SIMD8(repeating: Float(i &+ k &- r)))
-            }
+            var r = 0
+            while r <= k { v.replace(with: work[r], where: offset .== Float(r)); r &+= 1 }
             SIMDLanes.store(v, out + i &* stride, n)
+            offset += 1
         }
     }
 
-    /// Σ_i g_i · dB_i/dx for eight inputs, where `g[i·stride + lane]` is the gradient of basis i (first `n` lanes).
-    /// `work` holds k + 1 vectors.
+    /// The backward pass's fused evaluation for eight inputs: writes the J basis values as `evaluate` does
+    /// (for the weight gradient) and returns Σ_i g_i · dB_i/dx, where `g[i·stride + lane]` is the gradient of
+    /// basis i (first `n` lanes). `work` holds 2k + 2 vectors.
     @inline(__always)
-    func backward(_ x: SIMD8<Float>, n: Int, gradient g: UnsafePointer<Float>, stride: Int,
-                  work: UnsafeMutablePointer<SIMD8<Float>>) -> SIMD8<Float> {
+    func evaluateAndBackward(_ x: SIMD8<Float>, n: Int, into out: UnsafeMutablePointer<Float>, gradient g: UnsafePointer<Float>,
+                             stride: Int, work: UnsafeMutablePointer<SIMD8<Float>>) -> SIMD8<Float> {
         let (cell, t) = locate(x)
         let k = order
-        BSplineBasis.local(t, degree: k &- 1, into: work)
-        // dB/du of the local bases: b'_r = c_{r−1} − c_r (c = degree k − 1 values, zero outside 0…k−1).
-        var prev = SIMD8<Float>()
+        let values = work, slopes = work + (k &+ 1)
+        // Degree k − 1 values c, then dB/du of the local bases b'_r = c_{r−1} − c_r (zero outside 0…k−1), and
+        // the last Cox–de Boor step to degree k.
+        BSplineBasis.local(t, degree: k &- 1, into: values)
+        var previous = SIMD8<Float>()
         for r in 0...k {
-            let cur = r < k ? work[r] : SIMD8<Float>()
-            work[r] = prev - cur
-            prev = cur
+            let current = r < k ? values[r] : SIMD8<Float>()
+            slopes[r] = previous - current
+            previous = current
         }
+        let inv = 1 / Float(k)
+        values[k] = t * values[k &- 1] * inv
+        var r = k &- 1
+        while r >= 1 {
+            values[r] = ((t + Float(k &- r)) * values[r &- 1] + (Float(r &+ 1) - t) * values[r]) * inv
+            r &-= 1
+        }
+        values[0] = (1 - t) * values[0] * inv
         var acc = SIMD8<Float>()
+        var offset = SIMD8<Float>(repeating: Float(k)) - cell
         for i in 0..<count {
-            let gi = SIMDLanes.load(g + i &* stride, n)
-            var d = SIMD8<Float>()
-            for r in 0...k {
-                d.replace(with: work[r], where: cell .== SIMD8(repeating: Float(i &+ k &- r)))
+            var v = SIMD8<Float>(), d = SIMD8<Float>()
+            var r = 0
+            while r <= k {
+                let hit = offset .== Float(r)
+                v.replace(with: values[r], where: hit)
+                d.replace(with: slopes[r], where: hit)
+                r &+= 1
             }
-            acc += d * gi
+            SIMDLanes.store(v, out + i &* stride, n)
+            acc += d * SIMDLanes.load(g + i &* stride, n)
+            offset += 1
         }
         return acc * inverseSpacing
     }

@@ -48,10 +48,10 @@ final class BSplineKANLayer: KANLayer {
     /// The block's features and their gradient.
     func backwardScratch(rows: Int) -> Int { 2 * rows * featureWidth }
 
-    /// Runs `body` with k + 1 ≤ 6 SIMD work vectors on the stack (no heap allocation at these sizes).
+    /// Runs `body` with 2k + 2 ≤ 12 SIMD work vectors on the stack (no heap allocation at these sizes).
     @inline(__always)
     private func withWork<R>(_ body: (UnsafeMutablePointer<SIMD8<Float>>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 6) { body($0.baseAddress!) }
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 12) { body($0.baseAddress!) }
     }
 
     /// Calls `body(r, d, lanes, v)` for each eight-input chunk `v` = x[r][d ..< d + lanes] of the block.
@@ -87,23 +87,29 @@ final class BSplineKANLayer: KANLayer {
         Gemm.multiply(.none, .none, m: rows, n: outputWidth, k: featureWidth, a: features, b: values, c: y)
     }
 
+    /// Weight gradients `featuresᵀ·dy`; with `dx`, first `dFeatures = dy·Wᵀ` so that one pass over the block
+    /// recomputes the features and maps dFeatures back through act′ and the basis slopes.
     func backwardBlock(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?, rows: Int,
                        values: UnsafePointer<Float>, partial: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let features = scratch
-        withWork { expand(x, rows: rows, into: features, work: $0) }
-        Gemm.multiply(.transpose, .none, m: featureWidth, n: outputWidth, k: rows, a: features, b: dy, beta: 1, c: partial)
-        guard let dx else { return }
-        let dFeatures = scratch + rows * featureWidth
-        Gemm.multiply(.none, .transpose, m: rows, n: featureWidth, k: outputWidth, a: dy, b: values, c: dFeatures)
-        let n = inputWidth, fw = featureWidth, act = baseActivation
-        withWork { work in
-            forEachChunk(x, rows: rows) { r, d, lanes, v in
-                let gr = dFeatures + r &* fw
-                let base = Activation.valueAndDerivative(act, v).derivative * SIMDLanes.load(gr + d, lanes)
-                let spline = basis.backward(v, n: lanes, gradient: gr + (n &+ d), stride: n, work: work)
-                SIMDLanes.store(base + spline, dx + (r &* n &+ d), lanes)
+        if let dx {
+            let dFeatures = scratch + rows * featureWidth
+            Gemm.multiply(.none, .transpose, m: rows, n: featureWidth, k: outputWidth, a: dy, b: values, c: dFeatures)
+            let n = inputWidth, fw = featureWidth, act = baseActivation
+            withWork { work in
+                forEachChunk(x, rows: rows) { r, d, lanes, v in
+                    let fr = features + r &* fw, gr = dFeatures + r &* fw
+                    let (value, slope) = Activation.valueAndDerivative(act, v)
+                    SIMDLanes.store(value, fr + d, lanes)
+                    let spline = basis.evaluateAndBackward(v, n: lanes, into: fr + (n &+ d), gradient: gr + (n &+ d), stride: n,
+                                                          work: work)
+                    SIMDLanes.store(slope * SIMDLanes.load(gr + d, lanes) + spline, dx + (r &* n &+ d), lanes)
+                }
             }
+        } else {
+            withWork { expand(x, rows: rows, into: features, work: $0) }
         }
+        Gemm.multiply(.transpose, .none, m: featureWidth, n: outputWidth, k: rows, a: features, b: dy, beta: 1, c: partial)
     }
 
     func reduce(partials: UnsafePointer<Float>, stride: Int, slots: Int, values: UnsafePointer<Float>,

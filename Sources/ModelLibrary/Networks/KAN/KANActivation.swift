@@ -1,8 +1,8 @@
 /// Activations used *inside* KAN layers (the B-spline layer's base branch, AF-KAN's feature and output
 /// activations), where backward needs f'(x) from the input x rather than from a saved output.
 extension Activation {
-    /// f(z) and f'(z) for eight lanes, both from the input.
-    @inline(__always)
+    /// f(z) and f'(z) for eight lanes, both from the input (`@_transparent`: left out of line otherwise).
+    @_transparent
     static func valueAndDerivative(_ activation: Activation, _ z: SIMD8<Float>) -> (value: SIMD8<Float>, derivative: SIMD8<Float>) {
         var d = SIMD8<Float>(repeating: 1)
         let y = evaluate(activation, z, &d)

@@ -53,7 +53,7 @@ protocol SKANKernel {
 
 /// Softplus pieces shared by LSS and LSoftplus: ln(1 + e^z) and σ(z), both from one e^{−|z|}.
 enum SKANSoftplus {
-    @inline(__always)
+    @_transparent
     static func valueAndSigmoid(_ z: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
         let negative = z .< 0
         let e = VectorMath.exp(z.replacing(with: -z, where: .!negative))     // e^{−|z|} ∈ (0, 1]
@@ -65,50 +65,50 @@ enum SKANSoftplus {
 
 enum LSSKernel: SKANKernel {
     static let ln2: Float = 0.693_147_18
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
         SKANSoftplus.valueAndSigmoid(k * x).0 - ln2
     }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         let s = SKANSoftplus.valueAndSigmoid(k * x).1
         return (x * s, k * s)
     }
 }
 
 enum LSoftplusKernel: SKANKernel {
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
         SKANSoftplus.valueAndSigmoid(k * x).0
     }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         LSSKernel.gradients(x, k)
     }
 }
 
 enum LReLUKernel: SKANKernel {
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
         let z = k * x
         return z.replacing(with: 0, where: z .<= 0)
     }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         let off = k * x .<= 0
         return (x.replacing(with: 0, where: off), k.replacing(with: 0, where: off))
     }
 }
 
 enum LLeakyReLUKernel: SKANKernel {
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
         SIMDLanes.maximum(k * x, x)
     }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         let scaled = k * x .> x
         return (SIMD8<Float>().replacing(with: x, where: scaled), SIMD8<Float>(repeating: 1).replacing(with: k, where: scaled))
     }
 }
 
 enum LSwishKernel: SKANKernel {
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
         x * VectorMath.sigmoid(k * x)
     }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         let s = VectorMath.sigmoid(k * x)
         let ds = s * (1 - s)
         return (x * x * ds, s + x * k * ds)
@@ -116,13 +116,13 @@ enum LSwishKernel: SKANKernel {
 }
 
 enum LHardSigmoidKernel: SKANKernel {
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> {
         var v = k * x + 0.5
         v.replace(with: 0, where: v .< 0)
         v.replace(with: 1, where: v .> 1)
         return v
     }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         let v = k * x + 0.5
         var dk = x.replacing(with: 0, where: v .<= 0), dx = k.replacing(with: 0, where: v .<= 0)
         dk.replace(with: 0, where: v .>= 1)
@@ -132,15 +132,15 @@ enum LHardSigmoidKernel: SKANKernel {
 }
 
 enum LArctanKernel: SKANKernel {
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> { k * VectorMath.atan(x) }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> { k * VectorMath.atan(x) }
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         (VectorMath.atan(x), k / (1 + x * x))
     }
 }
 
 enum LSinKernel: SKANKernel {
-    @inline(__always) static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> { k * VectorMath.sincos(x).sin }
-    @inline(__always) static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
+    @_transparent static func value(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> SIMD8<Float> { k * VectorMath.sincos(x).sin }
+    @_transparent static func gradients(_ x: SIMD8<Float>, _ k: SIMD8<Float>) -> (dk: SIMD8<Float>, dx: SIMD8<Float>) {
         let sc = VectorMath.sincos(x)
         return (sc.sin, k * sc.cos)
     }
