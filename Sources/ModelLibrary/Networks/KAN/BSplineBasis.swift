@@ -59,16 +59,37 @@ struct BSplineBasis {
         }
     }
 
+    /// The four cubic bases that are non-zero at local coordinate t (bases c − 3 … c), in closed form:
+    /// (1 − t)³/6, (3t³ − 6t² + 4)/6, (−3t³ + 3t² + 3t + 1)/6, t³/6.
+    @inline(__always)
+    static func cubic(_ t: SIMD8<Float>) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let t2 = t * t, t3 = t2 * t, s = 1 - t
+        let sixth: Float = 1.0 / 6
+        return (s * s * s * sixth, (0.5 * t3 - t2) + 2.0 / 3, (-0.5 * t3 + 0.5 * t2 + 0.5 * t) + sixth, t3 * sixth)
+    }
+
     /// Writes J basis vectors for eight inputs: `out[i·stride + lane] = B_i(x[lane])` for the first `n` lanes.
-    /// `work` holds k + 1 vectors.
+    /// `work` holds k + 1 vectors (order 3, the default, runs a closed-form path in registers).
     @inline(__always)
     func evaluate(_ x: SIMD8<Float>, n: Int, into out: UnsafeMutablePointer<Float>, stride: Int,
                   work: UnsafeMutablePointer<SIMD8<Float>>) {
         let (cell, t) = locate(x)
-        BSplineBasis.local(t, degree: order, into: work)
         let k = order
         // Basis i takes local value r where i + k − cell = r (at most one r per lane).
         var offset = SIMD8<Float>(repeating: Float(k)) - cell
+        if k == 3 {
+            let (b0, b1, b2, b3) = BSplineBasis.cubic(t)
+            for i in 0..<count {
+                var v = b0.replacing(with: 0, where: offset .!= 0)
+                v.replace(with: b1, where: offset .== 1)
+                v.replace(with: b2, where: offset .== 2)
+                v.replace(with: b3, where: offset .== 3)
+                SIMDLanes.store(v, out + i &* stride, n)
+                offset += 1
+            }
+            return
+        }
+        BSplineBasis.local(t, degree: k, into: work)
         for i in 0..<count {
             var v = SIMD8<Float>()
             var r = 0
@@ -86,6 +107,7 @@ struct BSplineBasis {
                              stride: Int, work: UnsafeMutablePointer<SIMD8<Float>>) -> SIMD8<Float> {
         let (cell, t) = locate(x)
         let k = order
+        if k == 3 { return cubicEvaluateAndBackward(cell: cell, t: t, n: n, into: out, gradient: g, stride: stride) }
         let values = work, slopes = work + (k &+ 1)
         // Degree k − 1 values c, then dB/du of the local bases b'_r = c_{r−1} − c_r (zero outside 0…k−1), and
         // the last Cox–de Boor step to degree k.
@@ -115,6 +137,28 @@ struct BSplineBasis {
                 d.replace(with: slopes[r], where: hit)
                 r &+= 1
             }
+            SIMDLanes.store(v, out + i &* stride, n)
+            acc += d * SIMDLanes.load(g + i &* stride, n)
+            offset += 1
+        }
+        return acc * inverseSpacing
+    }
+
+    /// `evaluateAndBackward` for order 3, in registers: slopes −(1 − t)²/2, (3t² − 4t)/2, (−3t² + 2t + 1)/2, t²/2.
+    @inline(__always)
+    private func cubicEvaluateAndBackward(cell: SIMD8<Float>, t: SIMD8<Float>, n: Int, into out: UnsafeMutablePointer<Float>,
+                                          gradient g: UnsafePointer<Float>, stride: Int) -> SIMD8<Float> {
+        let (b0, b1, b2, b3) = BSplineBasis.cubic(t)
+        let t2 = t * t, s = 1 - t
+        let d0 = -0.5 * s * s, d1 = 1.5 * t2 - 2 * t, d2 = (-1.5 * t2 + t) + 0.5, d3 = 0.5 * t2
+        var acc = SIMD8<Float>()
+        var offset = SIMD8<Float>(repeating: 3) - cell
+        for i in 0..<count {
+            let m0 = offset .== 0, m1 = offset .== 1, m2 = offset .== 2, m3 = offset .== 3
+            var v = SIMD8<Float>().replacing(with: b0, where: m0), d = SIMD8<Float>().replacing(with: d0, where: m0)
+            v.replace(with: b1, where: m1); d.replace(with: d1, where: m1)
+            v.replace(with: b2, where: m2); d.replace(with: d2, where: m2)
+            v.replace(with: b3, where: m3); d.replace(with: d3, where: m3)
             SIMDLanes.store(v, out + i &* stride, n)
             acc += d * SIMDLanes.load(g + i &* stride, n)
             offset += 1
