@@ -23,7 +23,7 @@ let benchmarkDecoders: [(name: String, json: String, polynomial: Bool)] = [
 /// Time per training step (forward, backward with the input gradient — as behind an encoding — gradient
 /// zeroing and an Adam step) of each decoder in `benchmarkDecoders`, against a ReLU MLP with two hidden layers
 /// whose width gives the closest parameter count, at 2^16 and 2^14 rows. The decoder and its MLP are timed
-/// alternately (best of 5 each, after a warm-up), so that a load on the machine weighs on both alike.
+/// alternately (best of 5 to 25 each, after a warm-up), so that a load on the machine weighs on both alike.
 /// Reported as ms per step for both and as the decoder/MLP ratio (target ≤ 2 for the polynomial layers).
 func decoderBenchmarks(threads: Int) -> [BenchFigure] {
     let pool = WorkerPool(threads: threads)
@@ -56,9 +56,12 @@ func decoderBenchmarks(threads: Int) -> [BenchFigure] {
         }
     }
 
-    /// Best seconds per step of `a` and of `b`, timed alternately.
-    func alternateBest(_ a: () -> Void, _ b: () -> Void, repeats: Int = 5) -> (Double, Double) {
+    /// Best seconds per step of `a` and of `b`, timed alternately: at least 5 pairs, more (up to 25) while
+    /// the pairs take less than a second in all.
+    func alternateBest(_ a: () -> Void, _ b: () -> Void) -> (Double, Double) {
+        let t0 = monotonicSeconds()
         a(); b()
+        let repeats = max(5, min(25, Int(1 / max(monotonicSeconds() - t0, 1e-3))))
         var best = (Double.infinity, Double.infinity)
         for _ in 0..<repeats {
             var t0 = monotonicSeconds()
