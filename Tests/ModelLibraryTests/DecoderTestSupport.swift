@@ -74,6 +74,20 @@ enum DecoderTestSupport {
             } } } }
     }
 
+    /// A layered network's function in Double, row by row: `layer(l, h, offset)` maps layer l's input `h` to
+    /// its output (layers 0 ..< `layers`), where `offset(name)` is where tensor `name` starts in `segments`.
+    static func referenceRows(_ x: [Double], batch: Int, inputWidth: Int, layers: Int, segments: [ParameterSegment],
+                              _ layer: (Int, [Double], (String) -> Int) -> [Double]) -> [Double] {
+        func offset(_ name: String) -> Int { segments.first { $0.name == name }!.offset }
+        var out: [Double] = []
+        for r in 0..<batch {
+            var h = (0..<inputWidth).map { x[r * inputWidth + $0] }
+            for l in 0..<layers { h = layer(l, h, offset) }
+            out += h
+        }
+        return out
+    }
+
     /// A finite-difference check of every parameter (up to `maxParameters`) and input.
     static func check(_ module: DifferentiableModule, batch: Int, jitter: Float, epsilon: Float = 1e-2,
                       maxParameters: Int = 400, seed: UInt64 = 21) -> GradientCheck.Report {

@@ -66,29 +66,16 @@ struct PolyComTests {
 
     /// The PolyMLP's function in Double from its documented layout.
     func reference(_ n: PolyMLP, _ segments: [ParameterSegment], _ v: [Double], _ x: [Double], batch: Int) -> [Double] {
-        func offset(_ name: String) -> Int { segments.first { $0.name == name }!.offset }
-        var out: [Double] = []
-        for r in 0..<batch {
-            var h = (0..<n.inputWidth).map { x[r * n.inputWidth + $0] }
-            for l in 0...n.hiddenLayers {
-                let o = l == n.hiddenLayers ? n.outputWidth : n.width
-                let w = offset("weight\(l)")
-                var z = [Double](repeating: 0, count: o)
-                for j in 0..<o {
-                    var s = n.useBiases ? v[offset("bias\(l)") + j] : 0
-                    for i in 0..<h.count { s += h[i] * v[w + i * o + j] }
-                    z[j] = s
-                }
-                if l == n.hiddenLayers {
-                    h = z.map { n.outputActivation.value($0) }
-                } else {
-                    let co = offset("poly\(l)")
-                    h = n.activation.reference(z, (0...n.degree).map { v[co + $0] })
-                }
+        S.referenceRows(x, batch: batch, inputWidth: n.inputWidth, layers: n.hiddenLayers + 1, segments: segments) { l, h, offset in
+            let o = l == n.hiddenLayers ? n.outputWidth : n.width
+            let w = offset("weight\(l)")
+            let z = (0..<o).map { j in
+                (0..<h.count).reduce(n.useBiases ? v[offset("bias\(l)") + j] : 0) { $0 + h[$1] * v[w + $1 * o + j] }
             }
-            out += h
+            if l == n.hiddenLayers { return z.map { n.outputActivation.value($0) } }
+            let co = offset("poly\(l)")
+            return n.activation.reference(z, (0...n.degree).map { v[co + $0] })
         }
-        return out
     }
 
     @Test(arguments: PolyCom.allCases, [1, 3, 6])

@@ -15,30 +15,21 @@ struct QuadraticMLPTests {
     }
 
     func reference(_ n: QuadraticMLP, _ segments: [ParameterSegment], _ v: [Double], _ x: [Double], batch: Int) -> [Double] {
-        func offset(_ name: String) -> Int { segments.first { $0.name == name }!.offset }
-        var out: [Double] = []
-        for r in 0..<batch {
-            var h = (0..<n.inputWidth).map { x[r * n.inputWidth + $0] }
-            for l in 0...n.hiddenLayers {
-                let o = l == n.hiddenLayers ? n.outputWidth : n.width
-                let act = l == n.hiddenLayers ? n.outputActivation : n.activation
-                let wr = offset("layer\(l).weight_r"), wg = offset("layer\(l).weight_g"), wb = offset("layer\(l).weight_b")
-                let br = offset("layer\(l).bias_r"), bg = offset("layer\(l).bias_g"), bc = offset("layer\(l).bias_c")
-                var next = [Double](repeating: 0, count: o)
-                for j in 0..<o {
-                    var rr = v[br + j], gg = v[bg + j], qq = v[bc + j]
-                    for i in 0..<h.count {
-                        rr += h[i] * v[wr + i * o + j]
-                        gg += h[i] * v[wg + i * o + j]
-                        qq += h[i] * h[i] * v[wb + i * o + j]
-                    }
-                    next[j] = act.value(rr * gg + qq)
+        S.referenceRows(x, batch: batch, inputWidth: n.inputWidth, layers: n.hiddenLayers + 1, segments: segments) { l, h, offset in
+            let o = l == n.hiddenLayers ? n.outputWidth : n.width
+            let act = l == n.hiddenLayers ? n.outputActivation : n.activation
+            let wr = offset("layer\(l).weight_r"), wg = offset("layer\(l).weight_g"), wb = offset("layer\(l).weight_b")
+            let br = offset("layer\(l).bias_r"), bg = offset("layer\(l).bias_g"), bc = offset("layer\(l).bias_c")
+            return (0..<o).map { j in
+                var rr = v[br + j], gg = v[bg + j], qq = v[bc + j]
+                for i in 0..<h.count {
+                    rr += h[i] * v[wr + i * o + j]
+                    gg += h[i] * v[wg + i * o + j]
+                    qq += h[i] * h[i] * v[wb + i * o + j]
                 }
-                h = next
+                return act.value(rr * gg + qq)
             }
-            out += h
         }
-        return out
     }
 
     @Test(arguments: [0, 1, 2])
