@@ -56,10 +56,3 @@ extension ParameterFreeModule {
     public func initializeParameters(_ rng: inout RandomGenerator) {}
     public func makeContext(capacity: Int) -> ModuleContext { ModuleContext(capacity: capacity) }
 }
-
-extension Array where Element == ParameterTensor {
-    /// The same tensors with `prefix` and a dot before each name (how composite modules name their parts').
-    public func prefixed(_ prefix: String) -> [ParameterTensor] {
-        map { ParameterTensor(prefix + "." + $0.name, shape: $0.shape, kind: $0.kind) }
-    }
-}

@@ -19,7 +19,7 @@ public final class EncodedNetwork: DifferentiableModule {
     public var outputWidth: Int { network.outputWidth }
 
     public var parameterTensors: [ParameterTensor] {
-        encoding.parameterTensors.prefixed("encoding") + network.parameterTensors.prefixed("network")
+        encoding.parameterTensors.map { $0.prefixed("encoding.") } + network.parameterTensors.map { $0.prefixed("network.") }
     }
 
     public func bind(_ binding: ParameterBinding) {

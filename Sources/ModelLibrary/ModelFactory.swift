@@ -7,8 +7,9 @@ import TensorCore
 public enum ModelFactory {
     /// The encoding `otype`s understood.
     public static let encodingTypes = ["Identity", "Frequency", "HashGrid", "Grid", "DenseGrid", "TiledGrid", "SphericalHarmonics"]
-    /// The network `otype`s understood.
-    public static let networkTypes = ["FullyFusedMLP", "MegakernelMLP", "CutlassMLP", "MLP"]
+    /// The network `otype`s understood: tcnn's MLPs, then the alternative decoders (docs/decoders.md).
+    public static let networkTypes = MLP.otypes + HourglassMLP.otypes + GLU.otypes + PolyMLP.otypes + QuadraticMLP.otypes
+        + KANNetwork.otypes
     /// The loss `otype`s understood.
     public static let lossTypes = ["L2", "L1", "Huber", "SmoothL1", "RelativeL2", "MAPE"]
     /// The optimizer `otype`s understood.
@@ -39,12 +40,34 @@ public enum ModelFactory {
         return module
     }
 
-    /// A network mapping `inputWidth` to `outputWidth` columns.
+    /// A network mapping `inputWidth` to `outputWidth` columns. The MLP otypes with a PolyCom `activation`
+    /// ("PolyReLU", "PolyNorm") build a `PolyMLP`.
     public static func makeNetwork(_ config: ConfigObject, inputWidth: Int, outputWidth: Int) throws(FieldError) -> DifferentiableModule {
-        _ = try otype(config, networkTypes, what: "network")
-        let module = try MLP(config: config, inputWidth: inputWidth, outputWidth: outputWidth)
+        let type = try otype(config, networkTypes, what: "network")
+        let (i, o) = (inputWidth, outputWidth)
+        let module: DifferentiableModule
+        switch type {
+        case _ where HourglassMLP.otypes.contains(type): module = try HourglassMLP(config: config, inputWidth: i, outputWidth: o)
+        case _ where GLU.otypes.contains(type): module = try GLU(config: config, inputWidth: i, outputWidth: o)
+        case _ where PolyMLP.otypes.contains(type): module = try PolyMLP(config: config, inputWidth: i, outputWidth: o)
+        case _ where QuadraticMLP.otypes.contains(type): module = try QuadraticMLP(config: config, inputWidth: i, outputWidth: o)
+        case _ where KANNetwork.otypes.contains(type): module = try KANNetwork(config: config, otype: type, inputWidth: i, outputWidth: o)
+        default:
+            if hasPolyComActivation(config) {
+                module = try PolyMLP(config: config, inputWidth: i, outputWidth: o)
+            } else {
+                module = try MLP(config: config, inputWidth: i, outputWidth: o)
+            }
+        }
         try config.finish()
         return module
+    }
+
+    /// Whether the object's `activation` names a PolyCom activation (read without marking the key).
+    static func hasPolyComActivation(_ config: ConfigObject) -> Bool {
+        guard let member = config.members.first(where: { $0.key.lowercased() == "activation" }),
+              case .string(let name) = member.value else { return false }
+        return PolyCom(name: name) != nil
     }
 
     /// A loss.

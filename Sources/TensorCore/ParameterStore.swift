@@ -15,12 +15,24 @@ public struct ParameterTensor: Sendable, Equatable {
     public var shape: [Int]
     /// How optimizers treat it.
     public var kind: ParameterKind
+    /// A multiplier on the optimizer's learning rate for this tensor only (default 1), e.g. the slow
+    /// quadratic groups of ReLinear training. Adam applies it to each step's rate.
+    public var learningRateScale: Float
 
-    /// A tensor description.
-    public init(_ name: String, shape: [Int], kind: ParameterKind) {
+    /// A tensor description (`learningRateScale` ≥ 0 multiplies the learning rate for this tensor).
+    public init(_ name: String, shape: [Int], kind: ParameterKind, learningRateScale: Float = 1) {
+        precondition(learningRateScale >= 0 && learningRateScale.isFinite, "ParameterTensor: invalid learning-rate scale")
         self.name = name
         self.shape = shape
         self.kind = kind
+        self.learningRateScale = learningRateScale
+    }
+
+    /// The same tensor under `prefix + name` (how a composite module names its children's tensors).
+    public func prefixed(_ prefix: String) -> ParameterTensor {
+        var t = self
+        t.name = prefix + name
+        return t
     }
 
     /// The number of floats it holds.
@@ -37,6 +49,8 @@ public struct ParameterSegment: Sendable, Equatable {
     public var shape: [Int]
     /// How optimizers treat it.
     public var kind: ParameterKind
+    /// The tensor's learning-rate multiplier (1 unless the module asked otherwise).
+    public var learningRateScale: Float = 1
     /// The number of floats.
     public var count: Int { shape.reduce(1, *) }
 }
@@ -75,7 +89,8 @@ public final class ParameterStore {
         var segs: [ParameterSegment] = []
         var offset = 0
         for t in tensors {
-            segs.append(ParameterSegment(name: t.name, offset: offset, shape: t.shape, kind: t.kind))
+            segs.append(ParameterSegment(name: t.name, offset: offset, shape: t.shape, kind: t.kind,
+                                         learningRateScale: t.learningRateScale))
             offset += t.count
         }
         segments = segs

@@ -25,7 +25,7 @@ func nerfFitBenchmark(fieldfit: String, scene: String, label: String, threads: I
                                target: "report", met: nil))
     figures.append(BenchFigure(name: "\(label): training samples/s", value: (number(final["samples_per_second"]) ?? .nan) / 1e6,
                                unit: "M/s", target: "", met: nil))
-    figures.append(BenchFigure(name: "\(label): test-view rendering rays/s", value: number(final["render_rays_per_second"]) ?? .nan,
+    figures.append(BenchFigure(name: "\(label): test-view rendering rays/s", value: number(final["test_rays_per_second"]) ?? .nan,
                                unit: "", target: "report", met: nil))
     let peak = number(final["peak_memory_mib"]) ?? .nan
     figures.append(BenchFigure(name: "\(label): peak memory", value: peak, unit: "MiB",

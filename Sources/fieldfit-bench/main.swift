@@ -3,7 +3,7 @@ import Foundation
 import TensorCore
 
 /// fieldfit-bench: measures the figures the issues ask for and prints them as a table and as JSON.
-/// usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200] [--json FILE]
+/// usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders] [--json FILE]
 var threads = 2
 var only = ""
 var jsonPath = ""
@@ -15,7 +15,7 @@ while !arguments.isEmpty {
     case "--only": only = arguments.isEmpty ? "" : arguments.removeFirst()
     case "--json": jsonPath = arguments.isEmpty ? "" : arguments.removeFirst()
     default:
-        print("usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200] [--json FILE]")
+        print("usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders] [--json FILE]")
         exit(a == "--help" || a == "-h" ? 0 : 2)
     }
 }
@@ -29,6 +29,9 @@ if only.isEmpty || only == "kernels" {
 }
 if only.isEmpty || only == "geometry" {
     figures += geometryBenchmarks(threads: threads)
+}
+if only.isEmpty || only == "decoders" {
+    figures += decoderBenchmarks(threads: threads)
 }
 if only.isEmpty || only == "mc" {
     figures += marchingCubesBenchmarks(threads: threads)

@@ -34,6 +34,7 @@ func nerfSceneText(training: String = "\"steps\": 40, \"batch_size\": 16384, \"e
                      "renders/orbit/rgb_000.png", "renders/orbit/depth_001.png", "renders/orbit/alpha_000.png"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + name), "missing \(name)")
         }
+        _ = try JSONParser.parse(file: out + "/metrics.json")   // strict: no duplicate keys
         let eval = try JSONParser.parse(file: out + "/eval.json")
         #expect(eval["results"]?["psnr"] != nil && eval["results"]?["ssim_std"] != nil && eval["results"]?["num_rays_per_sec"] != nil)
         let rgb = try Image.read(out + "/renders/orbit/rgb_000.png")

@@ -7,19 +7,7 @@ import Testing
 /// The MLP computes tcnn's FullyFusedMLP function, back-propagates correctly (finite differences) for every
 /// activation, depth and bias setting, reads its config like tcnn, and is deterministic.
 struct MLPTests {
-    func randomInput(_ count: Int, seed: UInt64) -> [Float] {
-        var rng = RandomGenerator(seed: seed)
-        return (0..<count).map { _ in rng.nextFloat(-1, 1) }
-    }
-
-    func bound(_ mlp: MLP, seed: UInt64 = 5, jitter: Float = 0) -> ParameterStore {
-        let store = ParameterStore(tensors: mlp.parameterTensors)
-        mlp.bind(store.binding)
-        var rng = RandomGenerator(seed: seed)
-        mlp.initializeParameters(&rng)
-        for i in 0..<store.count where jitter > 0 { store.values[i] += jitter * rng.nextFloat(-1, 1) }
-        return store
-    }
+    typealias S = DecoderTestSupport
 
     /// The network's function in Double, from the parameter layout the MLP documents.
     func reference(_ mlp: MLP, _ store: ParameterStore, _ x: [Float], batch: Int) -> [Double] {
@@ -44,30 +32,23 @@ struct MLPTests {
         return current
     }
 
-    func forward(_ mlp: MLP, _ x: [Float], batch: Int, context: ModuleContext?, threads: Int) -> [Float] {
-        var y = [Float](repeating: .nan, count: batch * mlp.outputWidth)
-        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-            mlp.forward(input: xp.baseAddress!, output: yp.baseAddress!, batch: batch, context: context, pool: WorkerPool(threads: threads))
-        } }
-        return y
-    }
-
     @Test(arguments: [(0, false), (1, true), (2, false), (3, true)])
     func forwardMatchesTheDefinition(_ depth: Int, _ biases: Bool) {
         let mlp = MLP(inputWidth: 5, outputWidth: 3, width: 12, hiddenLayers: depth, activation: .tanh,
                       outputActivation: .sigmoid, useBiases: biases, chunkRows: 8)
-        let store = bound(mlp, jitter: 0.1)
+        let store = S.bound(mlp, jitter: 0.1)
         let batch = 45
-        let x = randomInput(batch * 5, seed: 9)
+        let x = S.randomInput(batch * 5, seed: 9)
         let expected = reference(mlp, store, x, batch: batch)
-        let training = forward(mlp, x, batch: batch, context: mlp.makeContext(capacity: 64), threads: 2)
-        let inference = forward(mlp, x, batch: batch, context: nil, threads: 2)
+        let training = S.forward(mlp, x, batch: batch, context: mlp.makeContext(capacity: 64), threads: 2)
+        let inference = S.forward(mlp, x, batch: batch, context: nil, threads: 2)
         for i in 0..<expected.count { #expect(abs(Double(training[i]) - expected[i]) < 1e-5, "output \(i)") }
         #expect(training == inference)
+        withExtendedLifetime(store) {}  // the network holds raw pointers into the store
     }
 
     func check(_ mlp: MLP, batch: Int, jitter: Float, epsilon: Float = 1e-2) -> GradientCheck.Report {
-        let x = randomInput(batch * mlp.inputWidth, seed: 21)
+        let x = S.randomInput(batch * mlp.inputWidth, seed: 21)
         return GradientCheck.check(mlp, input: x, batch: batch, seed: 3, epsilon: epsilon, parameterJitter: jitter,
                                    maxParameters: 400)
     }
@@ -105,48 +86,25 @@ struct MLPTests {
         #expect(report.parameterError < 2e-2 && report.inputError < 2e-2, "\(report)")
     }
 
-    /// Runs forward + backward; returns (output, parameter gradients, input gradient).
-    func trainingPass(_ mlp: MLP, _ store: ParameterStore, _ x: [Float], batch: Int, threads: Int,
-                      passes: Int = 1) -> ([Float], [Float], [Float]) {
-        let pool = WorkerPool(threads: threads)
-        let context = mlp.makeContext(capacity: batch)
-        var rng = RandomGenerator(seed: 77)
-        let dy = (0..<(batch * mlp.outputWidth)).map { _ in rng.nextFloat(-1, 1) }
-        var y = [Float](repeating: 0, count: batch * mlp.outputWidth)
-        var dx = [Float](repeating: .nan, count: batch * mlp.inputWidth)
-        store.zeroGradients()
-        for _ in 0..<passes {
-            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
-                mlp.forward(input: xp.baseAddress!, output: yp.baseAddress!, batch: batch, context: context, pool: pool)
-            } }
-            x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dy.withUnsafeBufferPointer { dyp in
-                dx.withUnsafeMutableBufferPointer { dxp in
-                    mlp.backward(input: xp.baseAddress!, output: yp.baseAddress!, outputGradient: dyp.baseAddress!,
-                                 inputGradient: dxp.baseAddress!, batch: batch, context: context, pool: pool)
-                } } } }
-        }
-        return (y, store.gradients.array, dx)
-    }
-
     @Test func deterministicAcrossRunsAndThreadCounts() {
         let mlp = MLP(inputWidth: 16, outputWidth: 3, width: 32, hiddenLayers: 2, activation: .relu,
                       outputActivation: .sigmoid, useBiases: true, chunkRows: 64)
-        let store = bound(mlp, jitter: 0.05)
+        let store = S.bound(mlp, jitter: 0.05)
         let batch = 3001
-        let x = randomInput(batch * 16, seed: 4)
-        let a = trainingPass(mlp, store, x, batch: batch, threads: 2)
-        let b = trainingPass(mlp, store, x, batch: batch, threads: 2)
-        let c = trainingPass(mlp, store, x, batch: batch, threads: 1)
+        let x = S.randomInput(batch * 16, seed: 4)
+        let a = S.trainingPass(mlp, store, x, batch: batch, threads: 2)
+        let b = S.trainingPass(mlp, store, x, batch: batch, threads: 2)
+        let c = S.trainingPass(mlp, store, x, batch: batch, threads: 1)
         #expect(a.0 == b.0 && a.1 == b.1 && a.2 == b.2)
         #expect(a.0 == c.0 && a.1 == c.1 && a.2 == c.2)
     }
 
     @Test func parameterGradientsAccumulateAndInputGradientsOverwrite() {
         let mlp = MLP(inputWidth: 4, outputWidth: 2, width: 8, hiddenLayers: 1, useBiases: true)
-        let store = bound(mlp, jitter: 0.1)
-        let x = randomInput(40, seed: 8)
-        let once = trainingPass(mlp, store, x, batch: 10, threads: 2, passes: 1)
-        let twice = trainingPass(mlp, store, x, batch: 10, threads: 2, passes: 2)
+        let store = S.bound(mlp, jitter: 0.1)
+        let x = S.randomInput(40, seed: 8)
+        let once = S.trainingPass(mlp, store, x, batch: 10, threads: 2, passes: 1)
+        let twice = S.trainingPass(mlp, store, x, batch: 10, threads: 2, passes: 2)
         for i in 0..<once.1.count { #expect(abs(twice.1[i] - 2 * once.1[i]) <= 1e-6 * max(1, abs(once.1[i]))) }
         #expect(once.2 == twice.2)
     }
@@ -191,21 +149,21 @@ struct MLPTests {
 
     @Test func initialisationFollowsTcnn() {
         let xavier = MLP(inputWidth: 10, outputWidth: 6, width: 30, hiddenLayers: 1)
-        let s1 = bound(xavier)
+        let s1 = S.bound(xavier)
         for seg in s1.segments {
             let limit = Float((6.0 / Double(seg.shape[0] + seg.shape[1])).squareRoot())
             let v = (seg.offset..<(seg.offset + seg.count)).map { s1.values[$0] }
             #expect(v.allSatisfy { abs($0) <= limit } && v.contains { abs($0) > 0.8 * limit }, "\(seg.name)")
         }
         let siren = MLP(inputWidth: 10, outputWidth: 6, width: 30, hiddenLayers: 1, activation: .sine)
-        let s2 = bound(siren)
+        let s2 = S.bound(siren)
         for (l, seg) in s2.segments.enumerated() {
             let limit: Float = l == 0 ? 30 / 10 : Float((6.0 / Double(seg.shape[0])).squareRoot())
             let v = (seg.offset..<(seg.offset + seg.count)).map { s2.values[$0] }
             #expect(v.allSatisfy { abs($0) <= limit } && v.contains { abs($0) > 0.8 * limit }, "\(seg.name)")
         }
         let biased = MLP(inputWidth: 3, outputWidth: 2, width: 4, hiddenLayers: 1, useBiases: true)
-        let s3 = bound(biased)
+        let s3 = S.bound(biased)
         for seg in s3.segments where seg.kind == .nonMatrix {
             #expect((seg.offset..<(seg.offset + seg.count)).allSatisfy { s3.values[$0] == 0 })
         }

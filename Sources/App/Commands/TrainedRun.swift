@@ -71,7 +71,7 @@ struct TrainedRun {
                                         quiet: options.quiet)
             }
             // What the renders took, for benchmarks and scripts.
-            let timing = final.filter { ["render_seconds_per_view", "test_psnr", "test_ssim", "render_rays_per_second"].contains($0.key) }
+            let timing = final.filter { ["render_seconds_per_view", "test_psnr", "test_ssim", "test_rays_per_second"].contains($0.key) }
                 .map { (key: $0.key == "render_seconds_per_view" ? "seconds_per_view" : $0.key, value: $0.value) }
             try FileAccess.writeAtomically(JSONWriter.string(.object(timing)), to: out.file("render-metrics.json"))
             return

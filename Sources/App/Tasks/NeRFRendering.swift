@@ -28,7 +28,7 @@ enum NeRFRendering {
             try FileAccess.writeAtomically(JSONWriter.string(eval), to: folder.file("eval.json"))
             final.append(("test_psnr", .double(summary.psnr)))
             final.append(("test_ssim", .double(summary.ssim)))
-            final.append(("render_rays_per_second", .double(summary.raysPerSecond)))
+            final.append(("test_rays_per_second", .double(summary.raysPerSecond)))
             if !quiet {
                 print("fieldfit: \(scores.count) test views: PSNR \(String(format: "%.2f", summary.psnr)) ± \(String(format: "%.2f", summary.psnrStd)) dB, SSIM \(String(format: "%.4f", summary.ssim)), \(String(format: "%.0f", summary.raysPerSecond)) rays/s → \(dir)")
             }

@@ -32,7 +32,7 @@ public final class NeRFNetwork: DifferentiableModule {
     public var geometryWidth: Int { density.outputWidth }
 
     public var parameterTensors: [ParameterTensor] {
-        density.parameterTensors.prefixed("density") + color.parameterTensors.prefixed("color")
+        density.parameterTensors.map { $0.prefixed("density.") } + color.parameterTensors.map { $0.prefixed("color.") }
     }
 
     public func bind(_ binding: ParameterBinding) {

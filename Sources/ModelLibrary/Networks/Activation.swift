@@ -105,9 +105,9 @@ public enum Activation: String, CaseIterable, Sendable {
         if i < count {
             let n = count &- i
             var d = SIMD8<Float>()
-            let y = body(load(x, i, n), &d)
-            store(y, x, i, n)
-            if let derivative { store(d, derivative, i, n) }
+            let y = body(SIMDLanes.load(x + i, n), &d)
+            SIMDLanes.store(y, x + i, n)
+            if let derivative { SIMDLanes.store(d, derivative + i, n) }
         }
     }
 
@@ -142,9 +142,9 @@ public enum Activation: String, CaseIterable, Sendable {
             while j < width {
                 let n = min(8, width &- j)
                 var d = SIMD8<Float>()
-                let y = body(load(x, row &+ j, n) + load(b, j, n), &d)
-                store(y, x, row &+ j, n)
-                if let derivative { store(d, derivative, row &+ j, n) }
+                let y = body(SIMDLanes.load(x + (row &+ j), n) + SIMDLanes.load(b + j, n), &d)
+                SIMDLanes.store(y, x + (row &+ j), n)
+                if let derivative { SIMDLanes.store(d, derivative + (row &+ j), n) }
                 j &+= 8
             }
         }
@@ -237,23 +237,7 @@ public enum Activation: String, CaseIterable, Sendable {
         }
         if i < count {
             let n = count &- i
-            store(body(load(a, i, n), load(b, i, n)), result, i, n)
+            SIMDLanes.store(body(SIMDLanes.load(a + i, n), SIMDLanes.load(b + i, n)), result + i, n)
         }
-    }
-
-    // MARK: Lane helpers
-
-    @inline(__always)
-    private func load(_ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) -> SIMD8<Float> {
-        if n == 8 { return UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) }
-        var v = SIMD8<Float>()
-        for l in 0..<n { v[l] = p[i &+ l] }
-        return v
-    }
-
-    @inline(__always)
-    private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int, _ n: Int) {
-        if n == 8 { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self); return }
-        for l in 0..<n { p[i &+ l] = v[l] }
     }
 }

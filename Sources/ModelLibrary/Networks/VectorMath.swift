@@ -5,7 +5,7 @@
 /// on its neighbours or its lane.
 public enum VectorMath {
     /// eˣ. Overflows to +∞ above 88.3, underflows to 0 below −87.3; NaN stays NaN.
-    @inline(__always)
+    @_transparent   // (`@inline(__always)` left exp and sigmoid out of line in the KAN and activation loops)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let hi = SIMD8<Float>(repeating: 88.3), lo = SIMD8<Float>(repeating: -87.3)
         // (`clamped` is not inlined by the standard library; select instead.)
@@ -33,15 +33,16 @@ public enum VectorMath {
     }
 
     /// The logistic function 1 / (1 + e⁻ˣ).
-    @inline(__always)
+    @_transparent
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + exp(-x)) }
 
-    /// sin x and cos x together (Cody–Waite reduction by π/2; accurate for |x| up to about 10⁴).
-    @inline(__always)
+    /// sin x and cos x together (Cody–Waite reduction by π/2; accurate for |x| up to about 10⁴). The quadrant
+    /// comes from the rounded multiple of π/2 as a float, so every mask is a float compare (integer and combined
+    /// masks were not vectorised here).
+    @_transparent
     public static func sincos(_ x: SIMD8<Float>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
         let magic = SIMD8<Float>(repeating: 12_582_912)
-        let t = x * 0.636_619_772 + magic                  // x · 2/π, rounded
-        let j = t - magic
+        let j = (x * 0.636_619_772 + magic) - magic        // round(x · 2/π)
         let r = ((x - j * 1.570_312_5) - j * 4.837_512_969_970_703e-4) - j * 7.549_789_954_891_882e-8
         let z = r * r
         var s = SIMD8<Float>(repeating: -1.951_529_589_1e-4)
@@ -52,18 +53,40 @@ public enum VectorMath {
         c = c * z - 1.388_731_625_493_765e-3
         c = c * z + 4.166_664_568_298_827e-2
         c = c * z * z - 0.5 * z + 1
-        let q = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-        let swap = (q & 1) .!= 0
-        var sinv = s, cosv = c
-        sinv.replace(with: c, where: swap)
-        cosv.replace(with: s, where: swap)
-        sinv.replace(with: -sinv, where: (q & 2) .!= 0)
-        cosv.replace(with: -cosv, where: ((q &+ 1) & 2) .!= 0)
+        let q = j - 4 * (j * 0.25).rounded(.down)          // quadrant 0…3
+        var sinv = s.replacing(with: c, where: q .== 1)
+        sinv.replace(with: c, where: q .== 3)
+        var cosv = c.replacing(with: s, where: q .== 1)
+        cosv.replace(with: s, where: q .== 3)
+        sinv.replace(with: -sinv, where: q .>= 2)
+        cosv.replace(with: -cosv, where: q .== 1)
+        cosv.replace(with: -cosv, where: q .== 2)
         return (sinv, cosv)
     }
 
+    /// arctan x (Cephes' single-precision reduction to |x| ≤ tan(π/8) and its minimax polynomial; ~2 ulp).
+    /// Only float compares and selects: integer and combined masks are not vectorised here.
+    @_transparent
+    public static func atan(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let negative = x .< 0
+        let a = x.replacing(with: -x, where: negative)
+        let mid = a .> 0.414_213_56                        // tan(π/8)
+        let big = a .> 2.414_213_56                        // tan(3π/8)
+        var t = a.replacing(with: (a - 1) / (a + 1), where: mid)
+        t.replace(with: -1 / a, where: big)
+        var y = SIMD8<Float>().replacing(with: 0.785_398_163, where: mid)
+        y.replace(with: 1.570_796_33, where: big)
+        let z = t * t
+        var p = SIMD8<Float>(repeating: 8.053_744_495_38e-2)
+        p = p * z - 1.387_768_560_32e-1
+        p = p * z + 1.997_771_064_78e-1
+        p = p * z - 3.333_294_915_39e-1
+        y += p * z * t + t
+        return y.replacing(with: -y, where: negative)
+    }
+
     /// ln(1 + u) for u in [0, 1], accurate also for tiny u.
-    @inline(__always)
+    @_transparent
     public static func log1pUnit(_ u: SIMD8<Float>) -> SIMD8<Float> {
         // 1 + u in [1, 2]: mantissa m in [√½, √2) is 1 + u (e = 0) or (1 + u)/2 (e = 1); f = m − 1 exactly.
         let big = (1 + u) .> 1.414_213_56
@@ -87,7 +110,7 @@ public enum VectorMath {
     }
 
     /// tanh x (polynomial near zero, exponential form elsewhere).
-    @inline(__always)
+    @_transparent
     public static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let a = x.replacing(with: -x, where: x .< 0)
         let z = x * x

@@ -9,9 +9,11 @@ import FieldIO
 /// 2. `g` is clamped to ±`gradient_clipping_magnitude` (when non-zero), then L2 is added:
 ///    `g += l2_reg·w` for matrix parameters, `g += non_matrix_l2_reg·w` for the others;
 /// 3. `m = β1·m + (1−β1)·g`, `v = β2·v + (1−β2)·g²`;
-/// 4. `lr_t = lr · (non-matrix ? non_matrix_learning_rate_factor : 1) · √(1−β2^t) / (1−β1^t)` with the
+/// 4. `lr_t = lr · (non-matrix ? non_matrix_learning_rate_factor : 1) · scale · √(1−β2^t) / (1−β1^t)` with the
 ///    parameter's own step count `t` (non-matrix parameters count only the steps they took part in;
-///    matrix parameters all share one counter, kept as a scalar);
+///    matrix parameters all share one counter, kept as a scalar) and its tensor's `learningRateScale`
+///    (1 unless a module asked otherwise; applied once per stretch of tensors, so the per-element path is
+///    unchanged; AdaBound's bounds and the decays see the scaled rate);
 /// 5. `step = clamp(lr_t / (√v + ε), lower, upper)` (√ computed in SIMD to within 2 ulp) (AdaBound bounds when `adabound`, else 0…∞);
 /// 6. `w = (1 − relative_decay·lr_t)·w − copysign(absolute_decay·lr_t, w) − step·m`, then clamped to
 ///    ±`clipping_magnitude` when non-zero.
@@ -75,8 +77,8 @@ public final class Adam: Optimizer, LearningRateAdjustable {
     /// Whether the correction is exactly 1 for every t past the table.
     private let correctionConverged: Bool
 
-    /// A contiguous stretch of parameters of one kind.
-    private struct Run { var start: Int; var end: Int; var matrix: Bool }
+    /// A contiguous stretch of parameters of one kind and one learning-rate scale.
+    private struct Run { var start: Int; var end: Int; var matrix: Bool; var scale: Float }
 
     /// An optimizer with `settings` (validated with preconditions; use `init(config:)` for user input).
     public init(settings: Settings = Settings()) {
@@ -121,10 +123,10 @@ public final class Adam: Optimizer, LearningRateAdjustable {
         var r: [Run] = []
         for s in store.segments where s.count > 0 {
             let matrix = s.kind == .matrix
-            if let last = r.last, last.end == s.offset, last.matrix == matrix {
+            if let last = r.last, last.end == s.offset, last.matrix == matrix, last.scale == s.learningRateScale {
                 r[r.count - 1].end = s.offset + s.count
             } else {
-                r.append(Run(start: s.offset, end: s.offset + s.count, matrix: matrix))
+                r.append(Run(start: s.offset, end: s.offset + s.count, matrix: matrix, scale: s.learningRateScale))
             }
         }
         runs = r
@@ -193,9 +195,9 @@ public final class Adam: Optimizer, LearningRateAdjustable {
             for run in runs where run.end > a && run.start < b {
                 let lo = max(run.start, a), hi = min(run.end, b)
                 if run.matrix {
-                    if doMatrix { kernel.matrix(lo, hi, rate: matrixRate, l2: l2) }
+                    if doMatrix { kernel.matrix(lo, hi, rate: matrixRate * run.scale, l2: l2) }
                 } else if doNonMatrix {
-                    kernel.nonMatrix(lo, hi, rate: nonMatrixRate, l2: nonMatrixL2)
+                    kernel.nonMatrix(lo, hi, rate: nonMatrixRate * run.scale, l2: nonMatrixL2)
                 }
             }
         }
