@@ -6,11 +6,19 @@ import Foundation
 /// run's metrics.json; with `renderSize`, also one view rendered at that size by `fieldfit render`.
 func nerfFitBenchmark(fieldfit: String, scene: String, label: String, threads: Int, seconds: Double, target: Double,
                       renderSize: Int?, memoryTargetMiB: Double?) -> [BenchFigure] {
-    let out = NSTemporaryDirectory() + "fieldfit-bench-\(label)-\(getpid())"
+    let safe = String(label.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII }.map(Character.init))
+    let out = NSTemporaryDirectory() + "fieldfit-bench-\(safe)-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: out) }
-    guard runProcess(fieldfit, [scene, "--out", out, "--quiet", "--threads", "\(threads)", "--seconds", "\(seconds)"]),
-          let metrics = try? JSONParser.parse(file: out + "/metrics.json"), let final = metrics["final"] else {
+    guard runProcess(fieldfit, [scene, "--out", out, "--quiet", "--threads", "\(threads)", "--seconds", "\(seconds)"]) else {
         print("bench: the \(label) fit failed (is ../shared/data there?)")
+        return []
+    }
+    let final: JSONValue
+    do {
+        guard let f = try JSONParser.parse(file: out + "/metrics.json")["final"] else { throw FieldError(file: out, "no final figures") }
+        final = f
+    } catch {
+        print("bench: cannot read the \(label) run's metrics: \(error)")
         return []
     }
     var figures: [BenchFigure] = []
