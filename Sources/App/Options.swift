@@ -21,6 +21,8 @@ public struct Options: Equatable {
     /// `render`: image size (nil: the scene's setting).
     public var width: Int?
     public var height: Int?
+    /// render (NeRF runs): a nerfstudio camera_path.json to render along.
+    public var cameraPath: String?
     /// The scene file to fit (nil: the embedded NeRF demo scene, unless resuming).
     public var scenePath: String?
     /// Overrides the output folder.
@@ -45,7 +47,7 @@ public struct Options: Equatable {
     usage: fieldfit [SCENE.json] [options]
            fieldfit --resume RUN_DIR [options]
            fieldfit mesh RUN_DIR [--resolution N] [--out FILE]
-           fieldfit render RUN_DIR [--orbit N] [--width W] [--height H] [--out DIR]
+           fieldfit render RUN_DIR [--orbit N] [--width W] [--height H] [--camera-path FILE] [--out DIR]
 
     Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a
     score-over-time plot, a checkpoint, and the task's outputs (image: the reconstruction and error
@@ -69,6 +71,7 @@ public struct Options: Equatable {
       --resolution N    mesh: marching-cubes cells per axis, 16...1024 (default: the scene's, 256)
       --orbit N         render: views on the orbit (default: the scene's)
       --width W, --height H   render: image size in pixels (default: the scene's)
+      --camera-path FILE      render (NeRF runs): also render along a nerfstudio camera_path.json
       -h, --help        this text
     """
 
@@ -102,6 +105,7 @@ public struct Options: Equatable {
             case "--orbit": o.orbitViews = try integer(a, 0...10_000)
             case "--width": o.width = try integer(a, 1...8192)
             case "--height": o.height = try integer(a, 1...8192)
+            case "--camera-path": o.cameraPath = FileAccess.absolute(try value(a))
             case "-h", "--help": o.help = true
             case "--quiet", "-q": o.quiet = true
             case "--out": o.outputFolder = try value(a)
@@ -132,7 +136,7 @@ public struct Options: Equatable {
         if o.command != .fit {
             if let p = o.scenePath { throw FieldError(location: p, "unexpected argument after the run folder") }
             if o.resume != nil { throw FieldError(location: "--resume", "does not go with mesh or render") }
-        } else if o.meshResolution != nil || o.orbitViews != nil || o.width != nil || o.height != nil {
+        } else if o.meshResolution != nil || o.orbitViews != nil || o.width != nil || o.height != nil || o.cameraPath != nil {
             throw FieldError(location: o.meshResolution != nil ? "--resolution" : (o.orbitViews != nil ? "--orbit" : "--width"),
                              "only goes with fieldfit mesh or fieldfit render")
         }

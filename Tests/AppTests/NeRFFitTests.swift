@@ -52,6 +52,18 @@ func nerfSceneText(training: String = "\"steps\": 40, \"batch_size\": 16384, \"e
         let image = try Image.read(renders + "/renders/orbit/rgb_002.png")
         #expect(image.width == 24 && image.height == 20)
         #expect(FileManager.default.fileExists(atPath: renders + "/test/view_000.png"))
+        // A nerfstudio camera path: two cameras looking down −z and −x at the scene.
+        let path = writeFile(dir, "camera_path.json", """
+            {"render_width": 24, "render_height": 20, "camera_type": "perspective", "camera_path": [
+              {"camera_to_world": [1,0,0,0.5, 0,1,0,0.5, 0,0,1,1.7, 0,0,0,1], "fov": 40, "aspect": 1.2},
+              {"camera_to_world": [0,0,1,1.7, 0,1,0,0.5, -1,0,0,0.5, 0,0,0,1], "fov": 40, "aspect": 1.2}]}
+            """)
+        let p = runFieldfit(["render", out, "--orbit", "0", "--camera-path", path, "--out", dir + "/path", "--quiet"])
+        #expect(p.status == 0, "\(p.stderr)")
+        for k in 0..<2 {
+            let frame = try Image.read(dir + "/path/renders/path/rgb_00\(k).png")
+            #expect(frame.width == 24 && frame.height == 20)
+        }
         let m = runFieldfit(["mesh", out, "--quiet"])
         #expect(m.status != 0 && m.stderr.contains("sdf"), "\(m.stderr)")
     }

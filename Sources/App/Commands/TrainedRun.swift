@@ -64,6 +64,7 @@ struct TrainedRun {
     func render(options: Options) throws(FieldError) {
         let out = try options.outputFolder.map { (p: String) throws(FieldError) in try RunFolder(path: p) } ?? folder
         if let radiance {
+            if let path = options.cameraPath { radiance.scene.render.cameraPath = path }
             var final: [(key: String, value: JSONValue)] = []
             try trainer.withInferenceParameters { () throws(FieldError) in
                 try NeRFRendering.write(task: radiance, trainer: trainer, folder: out, pool: pool, final: &final,
@@ -75,6 +76,9 @@ struct TrainedRun {
                 .map { (key: $0.key == "render_seconds_per_view" ? "seconds_per_view" : $0.key, value: $0.value) }
             try FileAccess.writeAtomically(JSONWriter.string(.object(timing)), to: out.file("render-metrics.json"))
             return
+        }
+        if options.cameraPath != nil {
+            throw FieldError(location: "--camera-path", "camera paths are for nerf runs")
         }
         let field = TrainedDistanceField(trainer: trainer)
         try trainer.withInferenceParameters { () throws(FieldError) in

@@ -9,7 +9,7 @@ import TensorCore
 /// scene), instant-ngp's training step (`RadianceTraining`) with occupancy-grid updates, PSNR / SSIM on the
 /// held-out views, and at the end the test-view comparisons, nerfstudio's eval JSON and the renders.
 final class NeRFFitTask: SteppingFitTask {
-    let scene: Scene
+    var scene: Scene
     /// Training views and the held-out views with their ground truth.
     let trainViews: PosedViews
     let testViews: PosedViews
