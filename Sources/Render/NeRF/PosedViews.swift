@@ -51,13 +51,8 @@ public final class PosedViews {
     /// The RGB image of view `v` with its alpha composited over `background`.
     public func image(_ v: Int, background: SIMD3<Float>) -> Image {
         let c = cameras[v]
-        var out = [Float](repeating: 0, count: c.width * c.height * 3)
-        for i in 0..<(c.width * c.height) {
-            let p = pixels.pointer + (offsets[v] + i) * 4
-            let rgb = SIMD3(p[0], p[1], p[2]) * p[3] + background * (1 - p[3])
-            out[3 * i] = rgb.x; out[3 * i + 1] = rgb.y; out[3 * i + 2] = rgb.z
-        }
-        return Image(width: c.width, height: c.height, channels: 3, pixels: out)
+        let rgba = Array(UnsafeBufferPointer(start: pixels.pointer + offsets[v] * 4, count: c.width * c.height * 4))
+        return Image(width: c.width, height: c.height, channels: 4, pixels: rgba).rgb(background: background)
     }
 
     /// Whether unit-cube point `p` projects inside some view's image, in front of its camera.
