@@ -9,7 +9,7 @@ public enum ModelFactory {
     public static let encodingTypes = ["Identity", "Frequency", "HashGrid", "Grid", "DenseGrid", "TiledGrid", "SphericalHarmonics"]
     /// The network `otype`s understood: tcnn's MLPs, then the alternative decoders (docs/decoders.md).
     public static let networkTypes = MLP.otypes + HourglassMLP.otypes + GLU.otypes + PolyMLP.otypes + QuadraticMLP.otypes
-        + KANNetwork.otypes
+        + KANNetwork.otypes + GaussianRBFNetwork.otypes
     /// The loss `otype`s understood.
     public static let lossTypes = ["L2", "L1", "Huber", "SmoothL1", "RelativeL2", "MAPE"]
     /// The optimizer `otype`s understood.
@@ -52,6 +52,8 @@ public enum ModelFactory {
         case _ where PolyMLP.otypes.contains(type): module = try PolyMLP(config: config, inputWidth: i, outputWidth: o)
         case _ where QuadraticMLP.otypes.contains(type): module = try QuadraticMLP(config: config, inputWidth: i, outputWidth: o)
         case _ where KANNetwork.otypes.contains(type): module = try KANNetwork(config: config, otype: type, inputWidth: i, outputWidth: o)
+        case _ where GaussianRBFNetwork.otypes.contains(type):
+            module = try GaussianRBFNetwork(config: config, inputWidth: i, outputWidth: o)
         default:
             if hasPolyComActivation(config) {
                 module = try PolyMLP(config: config, inputWidth: i, outputWidth: o)
