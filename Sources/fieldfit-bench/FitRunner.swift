@@ -4,6 +4,12 @@ import Foundation
 /// Runs the release `fieldfit` binary on `scene` for `seconds` of training into a temporary folder and
 /// returns the `final` object of its metrics.json (nil, with a message, when the fit fails).
 func runFit(fieldfit: String, scene: String, threads: Int, seconds: Double, what: String) -> JSONValue? {
+    runFitMetrics(fieldfit: fieldfit, scene: scene, threads: threads, seconds: seconds, what: what)?["final"]
+}
+
+/// Runs the release `fieldfit` binary on `scene` for `seconds` of training into a temporary folder and
+/// returns its whole metrics.json (evaluations and final figures; nil, with a message, when the fit fails).
+func runFitMetrics(fieldfit: String, scene: String, threads: Int, seconds: Double, what: String) -> JSONValue? {
     let out = NSTemporaryDirectory() + "fieldfit-bench-\(what)-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: out) }
     let process = Process()
@@ -17,11 +23,11 @@ func runFit(fieldfit: String, scene: String, threads: Int, seconds: Double, what
         return nil
     }
     guard process.terminationStatus == 0,
-          let metrics = try? JSONParser.parse(file: out + "/metrics.json"), let final = metrics["final"] else {
+          let metrics = try? JSONParser.parse(file: out + "/metrics.json"), metrics["final"] != nil else {
         print("bench: the \(what) fit failed (is ../shared/data there?)")
         return nil
     }
-    return final
+    return metrics
 }
 
 /// A number from a JSON value, or nil.

@@ -3,8 +3,13 @@ import Foundation
 import TensorCore
 
 /// fieldfit-bench: measures the figures the issues ask for and prints them as a table and as JSON.
-/// usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders] [--json FILE]
+/// usage: fieldfit-bench [--threads N] [--only GROUP] [--fit-seconds S] [--json FILE]
+/// GROUP: kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders|representations|representations-TASK|representation-targets
+let usage = "usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders|"
+    + "representations|representations-image|representations-sdf|representations-nerf|representation-targets] "
+    + "[--fit-seconds S (representations, default 60)] [--json FILE]"
 var threads = 2
+var fitSeconds = 60.0
 var only = ""
 var jsonPath = ""
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -14,8 +19,9 @@ while !arguments.isEmpty {
     case "--threads": threads = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? 2
     case "--only": only = arguments.isEmpty ? "" : arguments.removeFirst()
     case "--json": jsonPath = arguments.isEmpty ? "" : arguments.removeFirst()
+    case "--fit-seconds": fitSeconds = Double(arguments.isEmpty ? "" : arguments.removeFirst()) ?? 60
     default:
-        print("usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders] [--json FILE]")
+        print(usage)
         exit(a == "--help" || a == "-h" ? 0 : 2)
     }
 }
@@ -51,6 +57,15 @@ if only.isEmpty || only == "nerf" {
 if only.isEmpty || only == "nerf200" {
     figures += nerfFitBenchmark(fieldfit: executableFolder + "/fieldfit", scene: packageRoot + "/scenes/lego-200.json",
                                 label: "lego 200²", threads: threads, seconds: 600, target: 31, renderSize: nil, memoryTargetMiB: 1536)
+}
+if only.isEmpty || only == "representation-targets" {
+    figures += representationTargetFigures(fieldfit: executableFolder + "/fieldfit", scenes: packageRoot + "/scenes/representations",
+                                           threads: threads)
+}
+if only.isEmpty || only.hasPrefix("representations") {
+    let tasks = only.hasPrefix("representations-") ? [String(only.dropFirst("representations-".count))] : []
+    figures += representationBenchmarks(fieldfit: executableFolder + "/fieldfit", scenes: packageRoot + "/scenes/representations",
+                                        threads: threads, seconds: fitSeconds, tasks: tasks)
 }
 
 func format(_ v: Double) -> String { v.isNaN ? "n/a" : String(format: v >= 100 ? "%.1f" : "%.3g", v) }
