@@ -156,6 +156,30 @@ import Testing
         #expect(reopened.render(camera, mode: .rgb, fieldVersion: 0) == session.render(camera, mode: .rgb, fieldVersion: 15))
     }
 
+    /// A NeRF session makes its occupancy grid as the fit loop does, so its steps are fieldfit's too.
+    @Test func nerfSessionTrainsLikeFieldfit() throws {
+        let dir = temporaryFolder()
+        let scene = writeFile(dir, "nerf.json", """
+        {"task": "nerf", "data": {"procedural": "shapes", "views": 8, "width": 16, "height": 16, "test_every": 4},
+         "encoding": {"otype": "HashGrid", "n_levels": 4, "n_features_per_level": 2, "log2_hashmap_size": 12, "base_resolution": 8},
+         "nerf": {"grid_resolution": 16, "steps_per_diagonal": 128},
+         "training": {"steps": 4, "batch_size": 4096, "seed": 3},
+         "render": {"orbit": 1, "width": 16, "height": 16, "test_views": false}}
+        """)
+        #expect(runFieldfit([scene, "--out", dir + "/cli", "--quiet"]).status == 0)
+        var options = Options()
+        options.outputFolder = dir + "/live"
+        let session = try LiveSession(.scene(scene), options: options)
+        #expect(session.modes == [.rgb, .depth, .normals, .alpha] && session.trainingCameras.count == 6)
+        let camera = OrbitCamera(home: session.home).camera(scale: 0.5, trainingCameras: session.trainingCameras)
+        for mode in session.modes { #expect(session.render(camera, mode: mode, fieldVersion: 0).width == 8) }
+        while !session.trainingFinished { try session.trainStep() }
+        try session.saveCheckpoint()
+        let a = try FileAccess.readBytes(dir + "/cli/checkpoint/parameters.safetensors")
+        let b = try FileAccess.readBytes(dir + "/live/checkpoint/parameters.safetensors")
+        #expect(a == b)
+    }
+
     /// The worker trains to the limit, checkpoints, and publishes a full-resolution frame of the final field.
     @Test func workerTrainsAndPublishesFrames() throws {
         let dir = temporaryFolder()

@@ -80,8 +80,13 @@ public final class LiveSession {
                                     worldUp: r.up, fieldOfView: Float(r.fieldOfView), width: r.width, height: r.height)
             trainingCameras = []
         }
-        // As the fit loop does: score the untouched field first (this also makes a NeRF's occupancy grid).
-        if fit.history.isEmpty { fit.evaluateNow(loss: .nan) }
+        // The fit loop scores the untouched field before the first step, which makes a NeRF's occupancy grid
+        // from the field; make it the same way (so training is step for step fieldfit's), without that
+        // evaluation's renders of every test view (tens of seconds on an untrained field).
+        if let nerf = fit.task as? NeRFFitTask {
+            let trainer = fit.trainer
+            trainer.withInferenceParameters { _ = nerf.training(trainer, resumed: true) }
+        }
         lastEval = (fit.completedSteps, fit.secondsTrained)
     }
 
