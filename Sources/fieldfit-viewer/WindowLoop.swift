@@ -31,6 +31,7 @@ final class WindowLoop {
     private var frameCount = 0, frameSum = 0.0, frameMax = 0.0, secondStart = monotonicSeconds()
     private var uiFramesPerSecond = 0.0
     private var overlayText: [String] = []
+    private var overlayScale = 0
     private var firstFullFrameLogged = false
 
     init(window: OpaquePointer, gl: GLDisplay, session: LiveSession, options: ViewerOptions, start: Date) {
@@ -82,7 +83,9 @@ final class WindowLoop {
             }
             // Screenshots read the field as drawn in the window, before the overlay goes on top.
             if let rect = fieldRect, let f = shownFrame {
-                if let path = options.snapshot, stats.finished, stats.checkpointCurrent, f.scale >= 1,
+                // A fit: once its limit is reached and checkpointed; a reopened run: while it is not training.
+                let settled = session.reopened ? !stats.training && stats.trainedSteps == 0 : stats.finished && stats.checkpointCurrent
+                if let path = options.snapshot, settled, f.scale >= 1,
                    f.fieldVersion == stats.fieldVersion, f.viewVersion == worker.currentViewVersion {
                     do {
                         try gl.readPixels(rect).writePNG(to: path)
@@ -105,7 +108,7 @@ final class WindowLoop {
                     if let message { say("fieldfit-viewer: " + message) }
                 }
             }
-            if showOverlay { updateOverlay(stats); gl.drawOverlay(framebufferWidth: fw, framebufferHeight: fh) }
+            if showOverlay { updateOverlay(stats, scale: LiveOverlay.fontScale(framebufferWidth: fw)); gl.drawOverlay(framebufferWidth: fw, framebufferHeight: fh) }
             glfwSwapBuffers(window)
             countFrame(seconds: monotonicSeconds() - frameStart, stats: stats)
             if let q = options.quitAfter, Date().timeIntervalSince(start) >= q { break }
@@ -122,23 +125,24 @@ final class WindowLoop {
         uiFramesPerSecond = Double(frameCount) / (now - secondStart)
         if options.stats {
             let state = stats.training ? "training" : (stats.finished ? "finished" : "idle")
+            let render = shownFrame.map { String(format: "  render %dx%d in %.0f ms", $0.width, $0.height, 1000 * $0.seconds) } ?? ""
             say(String(format: "viewer: t %.1f s  ui %.1f fps  frame %.1f ms mean %.1f ms max  step %d (%@)  samples/s %.0f",
-                         Date().timeIntervalSince(start), uiFramesPerSecond, 1000 * frameSum / Double(frameCount), 1000 * frameMax,
-                         stats.step, state, stats.samplesPerSecond))
+                       Date().timeIntervalSince(start), uiFramesPerSecond, 1000 * frameSum / Double(frameCount), 1000 * frameMax,
+                       stats.step, state, stats.samplesPerSecond) + render)
         }
         frameCount = 0; frameSum = 0; frameMax = 0; secondStart = now
     }
 
-    private func updateOverlay(_ stats: LiveWorker.Stats) {
+    private func updateOverlay(_ stats: LiveWorker.Stats, scale: Int) {
         var s = stats
         if let message { s.message = message }
         var lines = LiveOverlay.lines(stats: s, mode: mode, modes: session.modes, frameScale: shownFrame?.scale,
                                       uiFramesPerSecond: uiFramesPerSecond, trainingView: camera.trainingView,
                                       fieldOfView: camera.fieldOfView)
         if showKeys { lines += [""] + LiveOverlay.keyLines }
-        guard lines != overlayText else { return }
-        overlayText = lines
-        let bitmap = LiveOverlay.bitmap(lines)
+        guard lines != overlayText || scale != overlayScale else { return }
+        overlayText = lines; overlayScale = scale
+        let bitmap = LiveOverlay.bitmap(lines, scale: scale)
         gl.upload(bitmap.rgba, width: bitmap.width, height: bitmap.height, overlay: true)
     }
 

@@ -6,7 +6,7 @@ import Render
 public enum LiveOverlay {
     /// The keys and what they do (the on-screen list and `--help`).
     public static let keys: [(key: String, action: String)] = [
-        ("left drag", "orbit"), ("right drag / shift+left drag", "pan"), ("wheel", "zoom"),
+        ("left drag", "orbit"), ("right drag, shift+drag", "pan"), ("wheel", "zoom"),
         ("W A S D, Q E", "fly forward/left/back/right, down/up"), ("R", "reset the camera"),
         ("N / B", "next / previous training view"), ("[ / ]", "narrower / wider field of view"),
         ("M, 1-6", "next render mode, or pick one"), ("space", "pause / resume training"),
@@ -27,12 +27,18 @@ public enum LiveOverlay {
         let view = trainingView.map { "training view \($0)" } ?? "orbit"
         lines.append("\(view)  fov \(String(format: "%.0f", fieldOfView))  res \(res)  H: keys")
         if let m = stats.message { lines.append(m) }
-        return lines
+        return lines.map(ascii)
+    }
+
+    /// The text with the arrows and signs the ASCII bitmap font lacks spelled out.
+    static func ascii(_ text: String) -> String {
+        text.replacingOccurrences(of: "→", with: "->").replacingOccurrences(of: "×", with: "x")
+            .replacingOccurrences(of: "±", with: "+-")
     }
 
     /// The key list as overlay lines.
     public static var keyLines: [String] {
-        keys.map { $0.key.padding(toLength: 30, withPad: " ", startingAt: 0) + $0.action }
+        keys.map { $0.key.padding(toLength: 24, withPad: " ", startingAt: 0) + $0.action }
     }
 
     /// "1.23 M" style rate.
@@ -46,6 +52,9 @@ public enum LiveOverlay {
         public var height: Int
         public var rgba: [UInt8]
     }
+
+    /// The font scale for a framebuffer `width` pixels wide: 2 from 900 pixels up, else 1.
+    public static func fontScale(framebufferWidth width: Int) -> Int { width >= 900 ? 2 : 1 }
 
     /// Rasterises `lines` at `scale` font pixels per glyph pixel, with a 4-pixel margin.
     public static func bitmap(_ lines: [String], scale: Int = 2) -> Bitmap {

@@ -17,7 +17,8 @@ public struct ViewerOptions: Equatable {
     /// Start with training paused.
     public var paused = false
     /// Test mode: when training has finished and the full-resolution frame of the final field is on
-    /// screen, write the window's pixels to this PNG and quit (the checkpoint is saved first).
+    /// screen, write the window's pixels to this PNG and quit (the checkpoint is saved first). For a
+    /// reopened run: as soon as its full-resolution frame is on screen.
     public var snapshot: String?
     /// Print the UI frame rate and frame times once a second, and the time to the first full frame.
     public var stats = false
@@ -58,6 +59,7 @@ public struct ViewerOptions: Equatable {
           --paused           start with training paused
           --snapshot FILE    when training has finished and the final field is on screen at full
                              resolution, save the checkpoint, write the window to FILE (PNG) and quit
+                             (a run folder: once its first full-resolution frame is on screen)
           --stats            print UI frames/s and frame times each second, and the time to the first
                              full-resolution frame
           --quit-after S     quit after S seconds
