@@ -25,6 +25,7 @@ enum ViewerApp {
                 return 0
             } catch { return fail(error.description) }
         }
+        do { try LiveSession.check(options.source) } catch { return fail(error.description) }
         guard let display = ProcessInfo.processInfo.environment["DISPLAY"], !display.isEmpty else {
             return fail("no display: DISPLAY is not set (run it on an X display, or under xvfb-run)")
         }

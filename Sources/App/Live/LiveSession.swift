@@ -41,6 +41,18 @@ public final class LiveSession {
     private var imageInput: FloatBuffer?
     private var imageOutput: FloatBuffer?
 
+    /// Reads and checks `source`'s scene file (or the run folder's config.json) without loading its data,
+    /// so that a bad scene is reported before a window is opened.
+    public static func check(_ source: Source) throws(FieldError) {
+        switch source {
+        case .run(let path): _ = try Scene.loadRun(path)
+        case .scene(let name):
+            let embedded = FileAccess.exists(name) ? nil : try EmbeddedScenes.named(name)
+            if embedded == nil { _ = try Scene.load(name) }
+        case .defaultScene: break
+        }
+    }
+
     /// Opens `source`: loads the scene (with the command-line overrides in `options`) and its data and
     /// builds the model, or reopens a run folder with its checkpoint. Errors are the scene's and data's own.
     public init(_ source: Source, options: Options) throws(FieldError) {
