@@ -151,4 +151,18 @@ struct PixelRect: Equatable {
         let w = max(1, Int((Double(imageWidth) * s).rounded())), h = max(1, Int((Double(imageHeight) * s).rounded()))
         return PixelRect(x: (width - w) / 2, y: (height - h) / 2, width: w, height: h)
     }
+
+    /// This rectangle scaled by `zoom` about its centre and moved by (`offsetX`, `offsetY`) pixels.
+    func zoomed(_ zoom: Double, offsetX: Double, offsetY: Double) -> PixelRect {
+        let w = Double(width) * zoom, h = Double(height) * zoom
+        let cx = Double(x) + Double(width) / 2 + offsetX, cy = Double(y) + Double(height) / 2 + offsetY
+        return PixelRect(x: Int((cx - w / 2).rounded()), y: Int((cy - h / 2).rounded()),
+                         width: max(1, Int(w.rounded())), height: max(1, Int(h.rounded())))
+    }
+
+    /// The part of this rectangle inside a `width`×`height` framebuffer (empty: zero width or height).
+    func clipped(width fw: Int, height fh: Int) -> PixelRect {
+        let x0 = max(0, x), y0 = max(0, y), x1 = min(fw, x + width), y1 = min(fh, y + height)
+        return PixelRect(x: x0, y: y0, width: max(0, x1 - x0), height: max(0, y1 - y0))
+    }
 }

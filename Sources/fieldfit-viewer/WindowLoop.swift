@@ -32,6 +32,10 @@ final class WindowLoop {
     private var uiFramesPerSecond = 0.0
     private var overlayText: [String] = []
     private var overlayScale = 0
+    /// Image scenes: the picture's zoom and its offset in framebuffer pixels (the camera is for 3D scenes).
+    private var imageZoom = 1.0
+    private var imageOffset = (x: 0.0, y: 0.0)
+    private var isImage: Bool { session.taskName == "image" }
     private var firstFullFrameLogged = false
 
     init(window: OpaquePointer, gl: GLDisplay, session: LiveSession, options: ViewerOptions, start: Date) {
@@ -71,9 +75,10 @@ final class WindowLoop {
             var fieldRect: PixelRect?
             if let f = shownFrame {
                 let full = camera.camera(scale: 1, trainingCameras: session.trainingCameras)
-                let rect = PixelRect.fitting(imageWidth: full.width, imageHeight: full.height, width: fw, height: fh)
+                var rect = PixelRect.fitting(imageWidth: full.width, imageHeight: full.height, width: fw, height: fh)
+                if isImage { rect = rect.zoomed(imageZoom, offsetX: imageOffset.x, offsetY: imageOffset.y) }
                 gl.drawField(in: rect, framebufferWidth: fw, framebufferHeight: fh)
-                fieldRect = rect
+                fieldRect = rect.clipped(width: fw, height: fh)
                 if f.scale >= 1 && f.viewVersion == worker.currentViewVersion && !firstFullFrameLogged {
                     firstFullFrameLogged = true
                     if options.stats {
@@ -82,7 +87,7 @@ final class WindowLoop {
                 }
             }
             // Screenshots read the field as drawn in the window, before the overlay goes on top.
-            if let rect = fieldRect, let f = shownFrame {
+            if let rect = fieldRect, rect.width > 0, rect.height > 0, let f = shownFrame {
                 // A fit: once its limit is reached and checkpointed; a reopened run: while it is not training.
                 let settled = session.reopened ? !stats.training && stats.trainedSteps == 0 : stats.finished && stats.checkpointCurrent
                 if let path = options.snapshot, settled, f.scale >= 1,
@@ -165,7 +170,7 @@ final class WindowLoop {
         guard action == GLFW_PRESS || action == GLFW_REPEAT else { return }
         switch key {
         case GLFW_KEY_ESCAPE: quitRequested = true
-        case GLFW_KEY_R: camera.reset()
+        case GLFW_KEY_R: camera.reset(); imageZoom = 1; imageOffset = (0, 0)
         case GLFW_KEY_N: camera.stepTrainingView(by: 1, count: session.trainingCameras.count)
         case GLFW_KEY_B: camera.stepTrainingView(by: -1, count: session.trainingCameras.count)
         case GLFW_KEY_LEFT_BRACKET: camera.changeFieldOfView(by: -5)
@@ -205,14 +210,27 @@ final class WindowLoop {
         drag = (d.button, x, y)
         var w: Int32 = 0, h: Int32 = 0
         glfwGetWindowSize(window, &w, &h)
-        if d.button == GLFW_MOUSE_BUTTON_LEFT {
+        if isImage {
+            var fw: Int32 = 0, fh: Int32 = 0
+            glfwGetFramebufferSize(window, &fw, &fh)
+            let k = Double(fw) / Double(max(w, 1))
+            imageOffset = (imageOffset.x + dx * k, imageOffset.y - dy * k)
+        } else if d.button == GLFW_MOUSE_BUTTON_LEFT {
             camera.orbit(dx: dx, dy: dy)
         } else {
             camera.pan(dx: dx, dy: dy, windowHeight: Int(h))
         }
     }
 
-    fileprivate func scroll(_ dy: Double) { camera.zoom(clicks: dy) }
+    fileprivate func scroll(_ dy: Double) {
+        if isImage {
+            let z = min(64, max(0.1, imageZoom * pow(1.1, dy)))
+            imageOffset = (imageOffset.x * z / imageZoom, imageOffset.y * z / imageZoom)
+            imageZoom = z
+        } else {
+            camera.zoom(clicks: dy)
+        }
+    }
 
     private func installCallbacks() {
         glfwSetKeyCallback(window) { w, key, _, action, mods in

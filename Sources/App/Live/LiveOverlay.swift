@@ -24,8 +24,12 @@ public enum LiveOverlay {
         let modeList = modes.enumerated().map { "\($0.offset + 1) \($0.element == mode ? "[\($0.element.rawValue)]" : $0.element.rawValue)" }
         lines.append("mode " + modeList.joined(separator: " "))
         let res = frameScale.map { $0 >= 1 ? "full" : "1/\(Int((1 / $0).rounded()))" } ?? "-"
-        let view = trainingView.map { "training view \($0)" } ?? "orbit"
-        lines.append("\(view)  fov \(String(format: "%.0f", fieldOfView))  res \(res)  H: keys")
+        if modes.contains(.target) {
+            lines.append("image  res \(res)  H: keys")
+        } else {
+            let view = trainingView.map { "training view \($0)" } ?? "orbit"
+            lines.append("\(view)  fov \(String(format: "%.0f", fieldOfView))  res \(res)  H: keys")
+        }
         if let m = stats.message { lines.append(m) }
         return lines.map(ascii)
     }
