@@ -58,7 +58,7 @@ final class GLDisplay {
         guard ok != 0 else {
             var log = [GLchar](repeating: 0, count: 2048)
             glGetShaderInfoLog(shader, 2048, nil, &log)
-            let text = String(cString: log).replacingOccurrences(of: "\n", with: " ")
+            let text = GLDisplay.text(log).replacingOccurrences(of: "\n", with: " ")
             throw FieldError(file: "Shaders/\(name)", "does not compile: \(text)")
         }
         return shader
@@ -67,7 +67,12 @@ final class GLDisplay {
     private static func programLog(_ program: GLuint) -> String {
         var log = [GLchar](repeating: 0, count: 2048)
         glGetProgramInfoLog(program, 2048, nil, &log)
-        return String(cString: log).replacingOccurrences(of: "\n", with: " ")
+        return text(log).replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// A NUL-terminated info log as a string.
+    private static func text(_ log: [GLchar]) -> String {
+        String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Uploads an RGBA8 image (top row first) into the field or overlay texture.

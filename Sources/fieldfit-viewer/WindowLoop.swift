@@ -46,7 +46,7 @@ final class WindowLoop {
         self.start = start
         camera = OrbitCamera(home: session.home)
         mode = session.modes.contains(options.mode) ? options.mode : session.modes[0]
-        paused = options.paused || session.reopened
+        paused = options.paused || !session.trainsToLimit
         worker = LiveWorker(session: session, camera: camera, mode: mode, paused: paused, renderShare: options.renderShare)
     }
 
@@ -88,8 +88,8 @@ final class WindowLoop {
             }
             // Screenshots read the field as drawn in the window, before the overlay goes on top.
             if let rect = fieldRect, rect.width > 0, rect.height > 0, let f = shownFrame {
-                // A fit: once its limit is reached and checkpointed; a reopened run: while it is not training.
-                let settled = session.reopened ? !stats.training && stats.trainedSteps == 0 : stats.finished && stats.checkpointCurrent
+                // A fit: once its limit is reached and checkpointed; a reopened run without a limit: before training.
+                let settled = session.trainsToLimit ? stats.finished && stats.checkpointCurrent : !stats.training && stats.trainedSteps == 0
                 if let path = options.snapshot, settled, f.scale >= 1,
                    f.fieldVersion == stats.fieldVersion, f.viewVersion == worker.currentViewVersion {
                     do {

@@ -154,6 +154,17 @@ import Testing
         let reopened = try LiveSession(.run(dir + "/live"), options: Options())
         #expect(reopened.reopened && !reopened.trainingFinished && reopened.step == 15)
         #expect(reopened.render(camera, mode: .rgb, fieldVersion: 0) == session.render(camera, mode: .rgb, fieldVersion: 15))
+        #expect(!reopened.trainsToLimit)
+        // Reopened with a new total: trains on exactly as `fieldfit --resume RUN --steps 20`.
+        var more = Options()
+        more.steps = 20
+        let continued = try LiveSession(.run(dir + "/live"), options: more)
+        #expect(continued.trainsToLimit && !continued.trainingFinished)
+        while !continued.trainingFinished { try continued.trainStep() }
+        try continued.saveCheckpoint()
+        #expect(runFieldfit(["--resume", dir + "/cli", "--steps", "20", "--quiet"]).status == 0)
+        #expect(try FileAccess.readBytes(dir + "/cli/checkpoint/parameters.safetensors")
+                == FileAccess.readBytes(dir + "/live/checkpoint/parameters.safetensors"))
     }
 
     /// A NeRF session makes its occupancy grid as the fit loop does, so its steps are fieldfit's too.

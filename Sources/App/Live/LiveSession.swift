@@ -22,8 +22,11 @@ public final class LiveSession {
     }
 
     let fit: FitRun
-    /// True when the session was opened from a run folder (training starts paused and has no limit).
+    /// True when the session was opened from a run folder.
     public let reopened: Bool
+    /// Whether training stops at the scene's step or time limit: always for a scene; for a reopened run
+    /// only when `--steps` or `--seconds` gave a new total (otherwise it trains for as long as it is let).
+    public let trainsToLimit: Bool
     /// The modes this task can show.
     public let modes: [LiveMode]
     /// The orbit's home pose (the scene's render settings).
@@ -72,6 +75,7 @@ public final class LiveSession {
             fit = try FitRun(scene: scene, quiet: true)
             reopened = false
         }
+        trainsToLimit = !reopened || options.steps != nil || options.seconds != nil
         let scene = fit.scene
         taskName = scene.task.rawValue
         summary = fit.task.summary
@@ -102,9 +106,9 @@ public final class LiveSession {
         lastEval = (fit.completedSteps, fit.secondsTrained)
     }
 
-    /// Whether training has reached the scene's step or time limit (never for a reopened run).
+    /// Whether training has reached the scene's step or time limit (see `trainsToLimit`).
     public var trainingFinished: Bool {
-        guard !reopened else { return false }
+        guard trainsToLimit else { return false }
         let t = fit.scene.training
         return (t.steps > 0 && fit.completedSteps >= t.steps) || (t.seconds > 0 && fit.secondsTrained >= t.seconds)
     }
