@@ -28,6 +28,7 @@ public struct OrbitCamera: Equatable, Sendable {
         }
     }
 
+    /// The pose `reset()` returns to.
     public let home: Home
     /// Point the orbit turns around.
     public private(set) var center: SIMD3<Float>

@@ -29,6 +29,7 @@ public struct ViewerOptions: Equatable {
     /// Print the usage and exit.
     public var help = false
 
+    /// Equal when every option is (the `--compare` pair compared member by member).
     public static func == (a: ViewerOptions, b: ViewerOptions) -> Bool {
         a.target == b.target && a.fit == b.fit && a.renderShare == b.renderShare && a.windowWidth == b.windowWidth
             && a.windowHeight == b.windowHeight && a.mode == b.mode && a.paused == b.paused && a.snapshot == b.snapshot
