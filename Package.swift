@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "fieldfit", targets: ["fieldfit"]),
         .executable(name: "fieldfit-bench", targets: ["fieldfit-bench"]),
+        .executable(name: "fieldfit-viewer", targets: ["fieldfit-viewer"]),
     ],
     targets: [
         // C bridges to system libraries.
@@ -20,6 +21,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // Window and OpenGL: only fieldfit-viewer links these (the CLI and the tests never need X or GL).
+        .systemLibrary(name: "CGLFW", pkgConfig: "glfw3", providers: [.apt(["libglfw3-dev"])]),
+        .systemLibrary(name: "CGL", pkgConfig: "gl", providers: [.apt(["libgl-dev"])]),
 
         // Layers, bottom to top.
         .target(name: "FieldIO", dependencies: ["CImageCodecs", "CPNG"]),
@@ -32,6 +36,10 @@ let package = Package(
         .executableTarget(name: "fieldfit", dependencies: ["App"]),
         .executableTarget(name: "fieldfit-bench", dependencies: ["App", "Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"],
                           swiftSettings: kernelFlags),
+        // The viewer's GLSL shaders (top-level Shaders/), shipped as package resources.
+        .target(name: "ViewerShaders", path: "Shaders", exclude: ["README.md"],
+                resources: [.copy("field.vert"), .copy("field.frag")]),
+        .executableTarget(name: "fieldfit-viewer", dependencies: ["App", "Render", "TensorCore", "FieldIO", "ViewerShaders", "CGLFW", "CGL"]),
 
         .testTarget(name: "FieldIOTests", dependencies: ["FieldIO"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),

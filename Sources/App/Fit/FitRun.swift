@@ -77,20 +77,7 @@ final class FitRun {
         if evaluations.isEmpty { evaluations.append(evaluate(loss: .nan)) }
 
         while !limitReached() {
-            let t0 = monotonicSeconds()
-            switch task {
-            case let stepping as SteppingFitTask:
-                let result = stepping.trainStep(trainer, step: step, rng: &rng, pool: pool)
-                lastLoss = result.loss
-                samples += result.samples
-            case let batched as BatchedFitTask:
-                batched.sampleBatch(batch: batch, input: batchInput.pointer, targets: batchTarget.pointer, rng: &rng, pool: pool)
-                lastLoss = trainer.step(input: batchInput.pointer, target: batchTarget.pointer, batch: batch, pool: pool)
-                samples += batch
-            default: preconditionFailure("FitRun: a task must be batched or stepping")
-            }
-            trainingSeconds += monotonicSeconds() - t0
-            step += 1
+            lastLoss = trainOneStep()
             guard lastLoss.isFinite else {
                 progress.finish()
                 let kept = lastGood.saved ? "the last good checkpoint (step \(lastGood.step)) is kept in \(folder.checkpointPath)"
@@ -120,6 +107,45 @@ final class FitRun {
         try saveCheckpoint()
         try writeOutputs()
     }
+
+    /// One training step (the task's batch or its own step), counted in the step number, the training
+    /// time and the throughput; returns its loss. The live viewer drives the fit through this.
+    func trainOneStep() -> Float {
+        let t0 = monotonicSeconds()
+        let loss: Float
+        switch task {
+        case let stepping as SteppingFitTask:
+            let result = stepping.trainStep(trainer, step: step, rng: &rng, pool: pool)
+            loss = result.loss
+            samples += result.samples
+        case let batched as BatchedFitTask:
+            let batch = scene.training.batchSize
+            batched.sampleBatch(batch: batch, input: batchInput.pointer, targets: batchTarget.pointer, rng: &rng, pool: pool)
+            loss = trainer.step(input: batchInput.pointer, target: batchTarget.pointer, batch: batch, pool: pool)
+            samples += batch
+        default: preconditionFailure("FitRun: a task must be batched or stepping")
+        }
+        trainingSeconds += monotonicSeconds() - t0
+        step += 1
+        return loss
+    }
+
+    /// Steps trained so far (including those of a resumed checkpoint).
+    var completedSteps: Int { step }
+    /// Seconds spent in training steps so far.
+    var secondsTrained: Double { trainingSeconds }
+    /// Network samples per second of training in this process.
+    var samplesPerSecond: Double { Double(samples) / max(trainingSeconds - samplesSeconds, 1e-9) }
+    /// The evaluations so far, oldest first.
+    var history: [Evaluation] { evaluations }
+
+    /// Evaluates the field now and appends the result to the history (as the loop does when one is due).
+    func evaluateNow(loss: Double) {
+        evaluations.append(evaluate(loss: loss))
+    }
+
+    /// Writes the checkpoint now (parameters, optimizer, RNG, history) into the run folder.
+    func checkpointNow() throws(FieldError) { try saveCheckpoint() }
 
     private func saveCheckpoint() throws(FieldError) {
         try Checkpoint.save(trainer: trainer, step: step, trainingSeconds: trainingSeconds, rng: rng,
