@@ -2,7 +2,7 @@ import Foundation
 import TensorCore
 
 /// Exact k-nearest-neighbour queries over a set of 2D or 3D kernel centres, through a uniform grid of
-/// cells over the centres' bounding box (about two centres per cell).
+/// cells over the centres' bounding box (about two cells per centre: kernels cluster where the target has detail, so finer cells keep the scans short).
 ///
 /// `build` sorts the centres into their cells (a counting sort into storage sized at `init`, so it
 /// allocates nothing); `nearest` searches rings of cells around the query's (clamped) cell and stops once
@@ -34,7 +34,7 @@ public final class KernelIndex {
         precondition(capacity > 0, "KernelIndex: capacity must be positive")
         self.dimensions = dimensions
         self.capacity = capacity
-        maxCells = capacity + 64
+        maxCells = 4 * capacity + 64
         cellStart = .allocate(capacity: maxCells + 1)
         cellOf = .allocate(capacity: capacity)
         ids = .allocate(capacity: capacity)
@@ -63,9 +63,9 @@ public final class KernelIndex {
         let floorExtent = max(extent.max() * 1e-3, 1e-6)
         extent = extent.replacing(with: floorExtent, where: extent .< floorExtent)
         if d == 2 { extent.z = 1 }
-        // Cells of side s so that the box holds about n/2 of them (never more than `maxCells`).
+        // Cells of side s so that the box holds about 2n of them (never more than `maxCells`).
         let volume = d == 2 ? extent.x * extent.y : extent.x * extent.y * extent.z
-        var s = Float(pow(Double(volume) / Double(max(n / 2, 1)), 1 / Double(d)))
+        var s = Float(pow(Double(volume) / Double(max(2 * n, 1)), 1 / Double(d)))
         var res = SIMD3<Int32>(1, 1, 1)
         while true {
             for a in 0..<d { res[a] = Int32(max(1, min(Float(1 << 20), (extent[a] / s).rounded(.up)))) }
