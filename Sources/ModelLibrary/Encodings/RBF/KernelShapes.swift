@@ -1,3 +1,5 @@
+import Foundation
+
 /// Kernel shapes from covariances, and the clipping NeuRBF applies to them (A.2): each kernel's width
 /// kw = √Σ_ii is held in [`minimumWidth`, `maximumWidth`] and each correlation |Σ_ij| ≤ 0.999·√(Σ_ii Σ_jj);
 /// then `inverseQuadratic` stores A = Σ⁻¹, `tent` stores s = 1/kw with kw² = 4·mean(Σ_ii) (φ = ½ at the
@@ -122,5 +124,3 @@ extension Double {
     /// √self for d = 2, ∛self for d = 3.
     func squareRootOrCubeRoot(_ d: Int) -> Double { d == 2 ? squareRoot() : Foundation.cbrt(self) }
 }
-
-import Foundation
