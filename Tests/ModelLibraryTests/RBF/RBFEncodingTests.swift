@@ -166,7 +166,7 @@ struct RBFEncodingTests {
         #expect(DecoderTestSupport.factoryError(#"{"otype": "MLP", "first_activation": "SineResidual", "sine_frequencies": [2, 1]}"#)?.location == "network.sine_frequencies")
     }
 
-    @Test func trainableShapesAreClippedAfterASetp() throws {
+    @Test func trainableKernelsAreClippedAfterAStep() throws {
         let module = try RBFEncodingTests.make(#"{"otype": "RBF", "n_kernels": 4, "n_channels": 4, "trainable_kernels": true}"#, inputWidth: 2)
         let store = DecoderTestSupport.bound(module)
         let seg = store.segments.first { $0.name == "shapes" }!, centres = store.segments.first { $0.name == "centres" }!
