@@ -2,7 +2,7 @@ import TensorCore
 
 /// An encoding followed by a network, as one module (tiny-cuda-nn's `NetworkWithInputEncoding`).
 /// Parameters are the encoding's (prefixed `encoding.`) then the network's (prefixed `network.`).
-public final class EncodedNetwork: DifferentiableModule {
+public final class EncodedNetwork: CompositeModule {
     /// The input encoding.
     public let encoding: DifferentiableModule
     /// The network fed with the encoded features.
@@ -14,6 +14,8 @@ public final class EncodedNetwork: DifferentiableModule {
         self.encoding = encoding
         self.network = network
     }
+
+    public var children: [DifferentiableModule] { [encoding, network] }
 
     public var inputWidth: Int { encoding.inputWidth }
     public var outputWidth: Int { network.outputWidth }

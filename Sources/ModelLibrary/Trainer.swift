@@ -17,6 +17,8 @@ public final class Trainer {
     private let output: FloatBuffer
     private let outputGradient: FloatBuffer
     private var backup: FloatBuffer?
+    /// Modules whose parameters are projected back into their valid set after each update.
+    private let constrained: [ParameterConstrained]
 
     /// Lays out and binds the model's parameters, initialises them from `seed`, and allocates
     /// training buffers for batches of up to `batchCapacity` rows.
@@ -31,6 +33,7 @@ public final class Trainer {
         model.initializeParameters(&rng)
         optimizer.allocate(for: store)
         context = model.makeContext(capacity: batchCapacity)
+        constrained = model.moduleTree.compactMap { $0 as? ParameterConstrained }
         output = FloatBuffer(count: batchCapacity * model.outputWidth)
         outputGradient = FloatBuffer(count: batchCapacity * model.outputWidth)
     }
@@ -46,6 +49,7 @@ public final class Trainer {
         model.backward(input: input, output: output.pointer, outputGradient: outputGradient.pointer,
                        inputGradient: nil, batch: batch, context: context, pool: pool)
         optimizer.step(store, pool: pool)
+        for module in constrained { module.applyConstraints() }
         return value
     }
 
@@ -62,6 +66,7 @@ public final class Trainer {
         model.backward(input: input, output: output.pointer, outputGradient: outputGradient.pointer,
                        inputGradient: nil, batch: batch, context: context, pool: pool)
         optimizer.step(store, pool: pool)
+        for module in constrained { module.applyConstraints() }
         return value
     }
 

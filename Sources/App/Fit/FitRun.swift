@@ -22,6 +22,8 @@ final class FitRun {
     private var evaluations: [Evaluation] = []
     private let batchInput: FloatBuffer
     private let batchTarget: FloatBuffer
+    /// How data-initialised modules were set up (the start-of-run message), or nil.
+    let initializationNote: String?
 
     /// Sets up a fresh run of `scene`: loads the data, builds the model, creates the run folder.
     init(scene original: Scene, quiet: Bool) throws(FieldError) {
@@ -32,6 +34,8 @@ final class FitRun {
         self.quiet = quiet
         let batch = scene.training.batchSize
         trainer = try TaskFactory.makeTrainer(scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
+        initializationNote = try KernelInitialization.run(trainer: trainer, task: task, seed: scene.training.seed,
+                                                          file: scene.file, pool: pool)
         rng = RandomGenerator(seed: scene.training.seed, stream: 0xBA7C4)
         let batched = task is BatchedFitTask
         batchInput = FloatBuffer(count: batched ? batch * task.inputWidth : 0)
@@ -69,6 +73,7 @@ final class FitRun {
         }
         if !quiet {
             print("fieldfit: \(scene.name): \(task.summary), \(trainer.store.count) parameters, batch \(batch), \(pool.threads) threads → \(folder.path)")
+            if let note = initializationNote { print("fieldfit: \(note)") }
         }
         var lastEvalSeconds = trainingSeconds, lastEvalStep = step, lastCheckpointSeconds = trainingSeconds
         var lossSum = 0.0, lossCount = 0

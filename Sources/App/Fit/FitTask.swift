@@ -19,6 +19,8 @@ protocol FitTask: AnyObject {
     func checkpointTensors() -> [SafeTensor]
     /// Takes back what `checkpointTensors` saved, when a run is resumed or reopened.
     func restore(tensors: [String: SafeTensor], file: String) throws(FieldError)
+    /// Weighted samples of the target for data-initialised modules (NeuRBF kernels), or nil when the task has none.
+    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples?
 
     /// Scores the current field (the trainer is already bound to its inference parameters).
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score]
@@ -31,6 +33,7 @@ protocol FitTask: AnyObject {
 extension FitTask {
     func checkpointTensors() -> [SafeTensor] { [] }
     func restore(tensors: [String: SafeTensor], file: String) throws(FieldError) {}
+    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples? { nil }
 }
 
 /// A task whose training step is a plain supervised batch: inputs and targets for the trainer's loss.

@@ -43,6 +43,12 @@ final class ImageFitTask: BatchedFitTask {
         task.sampleBatch(batch: batch, input: input, targets: targets, rng: &rng)
     }
 
+    /// Every pixel centre, weighted by the target's Sobel gradient magnitude (NeuRBF's image initialisation).
+    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples? {
+        InitializationSamples(points: pixelInput.array, weights: task.sobelMagnitude(), dimensions: 2,
+                              description: "Sobel gradient magnitude of \(task.width)×\(task.height) pixels")
+    }
+
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score] {
         trainer.infer(input: pixelInput.pointer, output: reconstruction.pointer, batch: task.pixelCount, pool: pool)
         return [Evaluation.Score(name: "psnr", value: ImageMetrics.psnr(mse: task.meanSquaredError(reconstruction.pointer)))]

@@ -63,6 +63,27 @@ final class SDFFitTask: BatchedFitTask {
         task.sampleBatch(batch: batch, input: input, targets: targets, rng: &rng, pool: pool)
     }
 
+    /// 2^18 training points (surface, near-surface and uniform, drawn as training batches are), weighted by
+    /// 1/(|sdf| + 1e-9) — NeuRBF's SDF initialisation.
+    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples? {
+        let total = SDFFitTask.initializationSampleCount, chunk = scene.training.batchSize
+        var points = [Float](repeating: 0, count: total * 3), distances = [Float](repeating: 0, count: total)
+        var start = 0
+        while start < total {
+            let n = min(chunk, total - start)
+            points.withUnsafeMutableBufferPointer { p in distances.withUnsafeMutableBufferPointer { d in
+                task.sampleBatch(batch: n, input: p.baseAddress! + 3 * start, targets: d.baseAddress! + start, rng: &rng, pool: pool)
+            } }
+            start += n
+        }
+        for i in 0..<(total * 3) { points[i] = min(max(points[i], 0), 1) }
+        return InitializationSamples(points: points, weights: distances.map { 1 / (abs($0) + 1e-9) }, dimensions: 3,
+                                     description: "1/|sdf| at training points")
+    }
+
+    /// How many training points weight the kernel initialisation.
+    static let initializationSampleCount = 1 << 18
+
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score] {
         trainer.infer(input: task.uniformPoints.pointer, output: uniformPredictions.pointer,
                       batch: task.uniformDistances.count, pool: pool)

@@ -7,7 +7,7 @@ import TensorCore
 /// its output column 0 is the raw density (the renderer applies the truncated exp). All its columns,
 /// followed by the direction encoding (spherical harmonics), feed `color`, whose output (e.g. sigmoid) is
 /// RGB. Parameters: `density.*` then `color.*` (the direction encoding has none).
-public final class NeRFNetwork: DifferentiableModule {
+public final class NeRFNetwork: CompositeModule {
     /// Position → geometry features (column 0: raw density).
     public let density: DifferentiableModule
     /// Direction encoding (no parameters).
@@ -25,6 +25,8 @@ public final class NeRFNetwork: DifferentiableModule {
         self.direction = direction
         self.color = color
     }
+
+    public var children: [DifferentiableModule] { [density, direction, color] }
 
     public var inputWidth: Int { 6 }
     public var outputWidth: Int { 4 }

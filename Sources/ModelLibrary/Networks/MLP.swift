@@ -39,6 +39,11 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
     public let activation: Activation
     /// Whether layers have biases.
     public let useBiases: Bool
+    /// NeuRBF's sine-modulated first layer (`first_activation: "SineResidual"`) instead of the hidden
+    /// activation on layer 0, or nil.
+    let sineResidual: SineResidual?
+    /// The [lowest, highest] frequencies of the sine-modulated first layer, or nil without one.
+    public var sineFrequencies: ClosedRange<Float>? { sineResidual?.range }
 
     /// The dense layers, input first.
     let layers: [DenseLayer]
@@ -48,8 +53,10 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
     /// An MLP of the given shape (`width ≥ 1`, `hiddenLayers ≥ 0`, positive input/output widths).
     public init(inputWidth: Int, outputWidth: Int, width: Int = 128, hiddenLayers: Int = 5,
                 activation: Activation = .relu, outputActivation: Activation = .none, useBiases: Bool = false,
-                chunkRows: Int = MLP.defaultChunkRows) {
+                sineFrequencies: ClosedRange<Float>? = nil, chunkRows: Int = MLP.defaultChunkRows) {
         precondition(width > 0 && hiddenLayers >= 0, "MLP: invalid shape")
+        precondition(sineFrequencies == nil || hiddenLayers >= 1, "MLP: a sine-modulated first layer needs a hidden layer")
+        sineResidual = sineFrequencies.map { SineResidual(width: width, range: $0) }
         self.width = width
         self.hiddenLayers = hiddenLayers
         self.activation = activation
@@ -64,8 +71,9 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
     }
 
     /// An MLP from tcnn's network keys: `n_neurons` (128), `n_hidden_layers` (5), `activation` ("ReLU"),
-    /// `output_activation` ("None"), and our `use_biases` (false). The caller's factory reads `otype`.
-    /// Errors name the key path.
+    /// `output_activation` ("None"), and our `use_biases` (false), `first_activation` ("Same", or
+    /// "SineResidual": NeuRBF's z + sin(z·n) on layer 0) with `sine_frequencies` ([10, 100]).
+    /// The caller's factory reads `otype`. Errors name the key path.
     public convenience init(config: ConfigObject, inputWidth: Int, outputWidth: Int) throws(FieldError) {
         let shape = try NetworkConfig.shape(config, width: 128, hiddenLayers: 5, depths: 0...1_000, biases: false)
         let act = try config.choice("activation", Activation.names, default: "ReLU")
@@ -73,8 +81,27 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
             throw config.error("feedback_alignment", "feedback alignment is not supported")
         }
         try NetworkConfig.checkWidths(config, inputWidth, outputWidth)
+        let first = try config.choice("first_activation", ["Same", "SineResidual"], default: "Same")
+        var sine: ClosedRange<Float>? = nil
+        if first == "SineResidual" {
+            guard shape.hiddenLayers >= 1 else {
+                throw config.error("first_activation", "SineResidual needs at least one hidden layer (n_hidden_layers ≥ 1)")
+            }
+            var range: ClosedRange<Float> = 10...100
+            if let items = try config.array("sine_frequencies") {
+                guard items.count == 2, case .number(let a, _) = items[0], case .number(let b, _) = items[1],
+                      a > 0, b >= a, b <= 1e6 else {
+                    throw config.error("sine_frequencies", "expected [lowest, highest] with 0 < lowest ≤ highest ≤ 1e6")
+                }
+                range = Float(a)...Float(b)
+            }
+            sine = range
+        } else if config.has("sine_frequencies") {
+            throw config.error("sine_frequencies", "only applies with \"first_activation\": \"SineResidual\"")
+        }
         self.init(inputWidth: inputWidth, outputWidth: outputWidth, width: shape.width, hiddenLayers: shape.hiddenLayers,
-                  activation: Activation(name: act)!, outputActivation: shape.outputActivation, useBiases: shape.useBiases)
+                  activation: Activation(name: act)!, outputActivation: shape.outputActivation, useBiases: shape.useBiases,
+                  sineFrequencies: sine)
     }
 
     /// `weight0 … weightL` as `[in, out]` matrices, then `bias0 … biasL` when biases are on.
@@ -123,8 +150,13 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
             } else {
                 dst = inferenceScratch(slot: slot) + (l & 1) &* chunkRows &* width
             }
-            layers[l].forward(src, rows: rows, values: values, into: dst, activation: l == last ? outputActivation : activation,
-                              derivative: derivative)
+            if l == 0 && l != last, let sine = sineResidual {
+                layers[0].forward(src, rows: rows, values: values, into: dst, activation: .none, derivative: nil)
+                sine.forward(dst, rows: rows, derivative: context.map { $0.rows($0.firstDerivative, plane: 0, row: row, width: width) })
+            } else {
+                layers[l].forward(src, rows: rows, values: values, into: dst, activation: l == last ? outputActivation : activation,
+                                  derivative: derivative)
+            }
             src = UnsafePointer(dst)
         }
     }
@@ -142,6 +174,10 @@ public final class MLP: RowBlockNetwork, DifferentiableModule {
                            context: context, ping: ping, pong: ping + chunkRows &* scratchWidth,
                            hidden: { UnsafePointer(context.rows(context.hidden, plane: $0, row: row, width: width)) }) { l, g in
             // Through the hidden activation of layer l (from its output, or its saved derivative).
+            if l == 0, let sine = sineResidual {
+                sine.backward(g, derivative: context.rows(context.firstDerivative, plane: 0, row: row, width: width), count: rows &* width)
+                return
+            }
             let deriv = activation.savesDerivative ? UnsafePointer(context.rows(context.derivatives, plane: l, row: row, width: width)) : nil
             activation.backward(g, output: context.rows(context.hidden, plane: l, row: row, width: width), derivative: deriv,
                                 count: rows &* width)

@@ -13,12 +13,15 @@ public final class MLPContext: RowBlockContext {
     let hidden: FloatBuffer
     /// Saved hidden-layer derivatives (empty when not needed).
     let derivatives: FloatBuffer
+    /// The sine-modulated first layer's saved derivative 1 + n·cos(z·n), `[capacity][width]` (empty without one).
+    let firstDerivative: FloatBuffer
 
     /// A context for `mlp` and batches of up to `capacity` rows.
     init(_ mlp: MLP, capacity: Int) {
         let cap = max(capacity, 0)
         hidden = FloatBuffer(count: mlp.hiddenLayers * cap * mlp.width)
         derivatives = FloatBuffer(count: mlp.activation.savesDerivative ? mlp.hiddenLayers * cap * mlp.width : 0)
+        firstDerivative = FloatBuffer(count: mlp.sineResidual != nil ? cap * mlp.width : 0)
         super.init(mlp, capacity: cap, scratchPerSlot: 2 * mlp.chunkRows * mlp.scratchWidth)
     }
 }
