@@ -41,6 +41,31 @@ struct NeRFViewModulationTests {
         #expect(DecoderTestSupport.contractFailure(model, batch: 203) == nil)
     }
 
+    /// The renderer's colour-only path (`colorForward`) gives the RGB of the full forward pass.
+    @Test func colorForwardMatchesTheFullForward() throws {
+        let t = try NeRFViewModulationTests.trainer(rgb: NeRFViewModulationTests.viewCAM)
+        let nerf = t.model as! NeRFNetwork
+        let batch = 50
+        let x = RepresentationTestSupport.points(batch * 6, seed: 8)
+        let full = DecoderTestSupport.forward(nerf, x, batch: batch, context: nil, threads: 2)
+        let geometry = DecoderTestSupport.forward(nerf.density, (0..<batch).flatMap { Array(x[(6 * $0)..<(6 * $0 + 3)]) }, batch: batch,
+                                                  context: nil, threads: 2)
+        let directions = (0..<batch).flatMap { Array(x[(6 * $0 + 3)..<(6 * $0 + 6)]) }
+        let encoded = DecoderTestSupport.forward(nerf.direction, directions, batch: batch, context: nil, threads: 2)
+        let g = nerf.geometryWidth, e = nerf.direction.outputWidth
+        var colorInput: [Float] = []
+        for i in 0..<batch {
+            colorInput += geometry[(g * i)..<(g * i + g)]
+            colorInput += encoded[(e * i)..<(e * i + e)]
+        }
+        var rgb = [Float](repeating: 0, count: batch * 3)
+        colorInput.withUnsafeBufferPointer { c in directions.withUnsafeBufferPointer { d in rgb.withUnsafeMutableBufferPointer { o in
+            nerf.colorForward(colorInput: c.baseAddress!, directions: d.baseAddress!, output: o.baseAddress!, batch: batch,
+                              pool: WorkerPool(threads: 2))
+        } } }
+        for i in 0..<batch { for k in 0..<3 { #expect(abs(rgb[3 * i + k] - full[4 * i + 1 + k]) < 1e-6) } }
+    }
+
     @Test func badInputGetsOneClearError() {
         let cases: [(json: String, location: String, says: String)] = [
             (#"{"otype": "CAM", "grid": {"type": "TriPlane"}, "network": {"otype": "MLP"}}"#, "rgb_network.grid.type", "needs 3-D"),

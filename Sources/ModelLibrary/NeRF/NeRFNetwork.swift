@@ -159,6 +159,29 @@ public final class NeRFNetwork: DifferentiableModule {
         }
     }
 
+    /// Inference scratch of `colorForward` with a view modulation: angles and the CAM layers' output.
+    private var colorScratch: (angles: FloatBuffer, trunk: FloatBuffer)?
+
+    /// Inference of the colour branch alone, for renderers that evaluate colour only where it shows: rows of
+    /// `[geometry, encoded direction]` and the matching direction rows (`(d + 1) / 2`) → RGB (`[batch, 3]`).
+    /// Applies the view modulation when there is one. Grows its scratch on demand (call it outside training steps).
+    public func colorForward(colorInput: UnsafePointer<Float>, directions: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                             batch: Int, pool: WorkerPool) {
+        guard batch > 0 else { return }
+        guard let trunk = colorTrunk else {
+            color.forward(input: colorInput, output: output, batch: batch, context: nil, pool: pool)
+            return
+        }
+        if colorScratch == nil || colorScratch!.angles.count < batch * 2 {
+            colorScratch = (FloatBuffer(count: batch * 2), FloatBuffer(count: batch * trunk.width))
+        }
+        let scratch = colorScratch!
+        ViewAngles.forward(directions: directions, into: scratch.angles.pointer, batch: batch, pool: pool)
+        trunk.forward(features: colorInput, coordinates: scratch.angles.pointer, output: scratch.trunk.pointer, batch: batch,
+                      context: nil, pool: pool)
+        color.forward(input: scratch.trunk.pointer, output: output, batch: batch, context: nil, pool: pool)
+    }
+
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, context: ModuleContext, pool: WorkerPool) {
         guard let ctx = context as? Context, let colorContext = ctx.colorContext, let densityContext = ctx.densityContext,
