@@ -80,6 +80,11 @@ struct TriPlaneEncodingTests {
         #expect(DecoderTestSupport.contractFailure(enc) == nil, "\(String(describing: DecoderTestSupport.contractFailure(enc)))")
     }
 
+    @Test func learningRateScaleReachesThePlanes() throws {
+        let enc = try RepresentationTestSupport.encoding(#"{"otype": "TriPlane", "resolution": 4, "learning_rate_scale": 3}"#, inputWidth: 3)
+        #expect(enc.parameterTensors.allSatisfy { $0.learningRateScale == 3 })
+    }
+
     @Test func badInputGetsOneClearError() {
         let cases: [(json: String, dims: Int, location: String, says: String)] = [
             (#"{"otype": "TriPlane", "resolution": 0}"#, 3, "encoding.resolution", "at least 2"),

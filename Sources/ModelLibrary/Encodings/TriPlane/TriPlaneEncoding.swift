@@ -27,6 +27,8 @@ public final class TriPlaneEncoding: DifferentiableModule {
     public let resolutions: [Int]
     /// How a level's planes are combined.
     public let reduction: TriPlaneReduction
+    /// Learning-rate multiplier of the plane tables.
+    public let learningRateScale: Float
     /// The input axes of each plane: (0, 1) for 2-D; (0, 1), (0, 2), (1, 2) for 3-D.
     public let planeAxes: [(Int, Int)]
     /// Offset of each (level, plane) table, index `l·P + p`, in the parameter slice.
@@ -43,7 +45,7 @@ public final class TriPlaneEncoding: DifferentiableModule {
     /// side at level 0 and `levels` levels growing by `perLevelScale`. Throws (location: the config key) for
     /// sizes that are not positive, and for tables that cannot fit in this machine's memory.
     public init(inputWidth: Int, features: Int = 16, resolution: Int = 128, levels: Int = 1, perLevelScale: Double = 2,
-                reduction: TriPlaneReduction = .sum) throws(FieldError) {
+                reduction: TriPlaneReduction = .sum, learningRateScale: Float = 1) throws(FieldError) {
         guard inputWidth == 2 || inputWidth == 3 else {
             throw FieldError(location: "", "a TriPlane encodes 2-D (one plane) or 3-D (three planes) inputs, this task gives \(inputWidth)-D")
         }
@@ -72,6 +74,7 @@ public final class TriPlaneEncoding: DifferentiableModule {
         self.features = features
         resolutions = sides
         self.reduction = reduction
+        self.learningRateScale = learningRateScale
         planeAxes = inputWidth == 2 ? [(0, 1)] : [(0, 1), (0, 2), (1, 2)]
         var offsets: [Int] = []
         var total = 0
@@ -90,7 +93,8 @@ public final class TriPlaneEncoding: DifferentiableModule {
     public var parameterTensors: [ParameterTensor] {
         let names = TriPlaneEncoding.planeNames(dimensions)
         return resolutions.enumerated().flatMap { l, side in
-            names.map { ParameterTensor("level\(l).\($0)", shape: [side, side, features], kind: .nonMatrix) }
+            names.map { ParameterTensor("level\(l).\($0)", shape: [side, side, features], kind: .nonMatrix,
+                                        learningRateScale: learningRateScale) }
         }
     }
 
