@@ -6,7 +6,8 @@ import TensorCore
 /// Every object is checked for unknown keys after its builder has read what it understands.
 public enum ModelFactory {
     /// The encoding `otype`s understood.
-    public static let encodingTypes = ["Identity", "Frequency", "HashGrid", "Grid", "DenseGrid", "TiledGrid", "SphericalHarmonics", "RBF"]
+    public static let encodingTypes = ["Identity", "Frequency", "HashGrid", "Grid", "DenseGrid", "TiledGrid", "SphericalHarmonics",
+                                       "TriPlane", "Composite", "CAM", "RBF"]
     /// The network `otype`s understood: tcnn's MLPs, then the alternative decoders (docs/decoders.md).
     public static let networkTypes = MLP.otypes + HourglassMLP.otypes + GLU.otypes + PolyMLP.otypes + QuadraticMLP.otypes
         + KANNetwork.otypes + GaussianRBFNetwork.otypes
@@ -35,6 +36,9 @@ public enum ModelFactory {
         case "Frequency": module = try FrequencyEncoding(config: config, inputWidth: inputWidth)
         case "SphericalHarmonics": module = try SphericalHarmonicsEncoding(config: config, inputWidth: inputWidth)
         case "RBF": module = try RBFEncoding(config: config, inputWidth: inputWidth)
+        case "TriPlane": module = try TriPlaneEncoding(config: config, inputWidth: inputWidth)
+        case "Composite": module = try CompositeEncoding(config: config, inputWidth: inputWidth, makeNested: makeEncoding)
+        case "CAM": module = try CAMEncoding(config: config, inputWidth: inputWidth, makeNested: makeEncoding)
         default: module = try GridEncoding(config: config, inputWidth: inputWidth, otype: type)
         }
         try config.finish()

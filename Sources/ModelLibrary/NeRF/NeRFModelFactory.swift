@@ -19,15 +19,35 @@ extension ModelFactory {
         guard directionEncoding.parameterCount == 0 else {
             throw directionConfig.error("otype", "the direction encoding must have no parameters (use SphericalHarmonics, Frequency or Identity)")
         }
-        let colorNetwork = try makeNetwork(try ConfigObject(rgbNetwork, file: file, path: "rgb_network"),
-                                           inputWidth: nerfGeometryWidth + directionEncoding.outputWidth, outputWidth: 3)
+        let colorInputWidth = nerfGeometryWidth + directionEncoding.outputWidth
+        let (colorNetwork, colorTrunk) = try makeColorBranch(try ConfigObject(rgbNetwork, file: file, path: "rgb_network"),
+                                                             inputWidth: colorInputWidth)
         let lossFunction = try makeLoss(try ConfigObject(loss, file: file, path: "loss"))
         let opt = try makeOptimizer(try ConfigObject(optimizer, file: file, path: "optimizer"))
         let model = NeRFNetwork(density: EncodedNetwork(encoding: positionEncoding, network: densityNetwork),
-                                direction: directionEncoding, color: colorNetwork)
-        let rowFloats = 2 * positionEncoding.outputWidth + 4 * (nerfGeometryWidth + directionEncoding.outputWidth) + 6 * 64 + 32
+                                direction: directionEncoding, color: colorNetwork, colorTrunk: colorTrunk)
+        let trunkFloats = colorTrunk.map { 5 * $0.width * $0.layerCount + 8 } ?? 0
+        let rowFloats = trunkFloats + 2 * positionEncoding.outputWidth + 4 * (nerfGeometryWidth + directionEncoding.outputWidth) + 6 * 64 + 32
         let bytes = Double(model.parameterCount) * 20 + Double(batchCapacity) * Double(4 * rowFloats)
         try MemoryBudget.check(bytes: bytes, what: "the NeRF model's training state", file: file, location: "encoding")
         return Trainer(model: model, loss: lossFunction, optimizer: opt, batchCapacity: batchCapacity, seed: seed)
+    }
+
+    /// The colour branch from `rgb_network`: a plain network, or with `"otype": "CAM"` a view-direction-modulated
+    /// one — CAM layers (`CAMTrunk` keys: `n_neurons`, `n_layers`, `activation`, `norm`, `use_biases`, `grid`;
+    /// the grid is indexed by the view direction's (azimuth, polar angle), default a 10 × 3 Plane as in
+    /// mip-NeRF CAM) whose output feeds the nested `network` (3 outputs).
+    static func makeColorBranch(_ config: ConfigObject, inputWidth: Int) throws(FieldError) -> (DifferentiableModule, CAMTrunk?) {
+        guard let name = try config.string("otype"), name.lowercased() == "cam" else {
+            return (try makeNetwork(config, inputWidth: inputWidth, outputWidth: 3), nil)
+        }
+        let trunk = try CAMTrunk(config: config, featureWidth: inputWidth, coordinateWidth: 2,
+                                 coordinates: "view direction (azimuth, polar angle)", defaultResolution: [10, 3])
+        guard let networkConfig = try config.object("network") else {
+            throw config.error("network", "missing: the view-modulated colour branch needs the network after its CAM layers, e.g. {\"otype\": \"FullyFusedMLP\", \"n_hidden_layers\": 1, \"output_activation\": \"Sigmoid\"}")
+        }
+        let network = try makeNetwork(networkConfig, inputWidth: trunk.width, outputWidth: 3)
+        try config.finish()
+        return (network, trunk)
     }
 }

@@ -6,7 +6,12 @@ import TensorCore
 /// The position goes through `density` (an encoding and a small network, e.g. hash grid → MLP 32→64→16);
 /// its output column 0 is the raw density (the renderer applies the truncated exp). All its columns,
 /// followed by the direction encoding (spherical harmonics), feed `color`, whose output (e.g. sigmoid) is
-/// RGB. Parameters: `density.*` then `color.*` (the direction encoding has none).
+/// RGB. Parameters: `density.*`, `color_cam.*` (with a view modulation), then `color.*` (the direction
+/// encoding has none).
+///
+/// View modulation (optional `colorTrunk`, CAM over the view direction): the colour branch's first hidden
+/// layer(s) become a `CAMTrunk` fed with [geometry, encoded direction] whose grid is indexed by the view
+/// direction's (azimuth, polar angle) (`ViewAngles`); its output feeds `color`.
 public final class NeRFNetwork: CompositeModule {
     /// Position → geometry features (column 0: raw density).
     public let density: DifferentiableModule
@@ -14,12 +19,23 @@ public final class NeRFNetwork: CompositeModule {
     public let direction: DifferentiableModule
     /// Geometry features + encoded direction → RGB.
     public let color: DifferentiableModule
+    /// Optional CAM layers between the colour input and `color`, modulated by the view direction's angles.
+    public let colorTrunk: CAMTrunk?
 
-    /// Chains the three parts; `color` must take `density.outputWidth + direction.outputWidth` inputs and give 3.
-    public init(density: DifferentiableModule, direction: DifferentiableModule, color: DifferentiableModule) {
+    /// Chains the parts; `color` must take `density.outputWidth + direction.outputWidth` inputs (or, with
+    /// `colorTrunk`, the trunk's width, the trunk taking those inputs and 2 angle coordinates) and give 3.
+    public init(density: DifferentiableModule, direction: DifferentiableModule, color: DifferentiableModule,
+                colorTrunk: CAMTrunk? = nil) {
         precondition(density.inputWidth == 3 && direction.inputWidth == 3, "NeRFNetwork: position and direction need 3 inputs")
-        precondition(color.inputWidth == density.outputWidth + direction.outputWidth && color.outputWidth == 3,
-                     "NeRFNetwork: colour network widths do not match")
+        let colorInputWidth = density.outputWidth + direction.outputWidth
+        if let t = colorTrunk {
+            precondition(t.featureWidth == colorInputWidth && t.coordinateWidth == 2 && color.inputWidth == t.width,
+                         "NeRFNetwork: view-modulation widths do not match")
+        } else {
+            precondition(color.inputWidth == colorInputWidth, "NeRFNetwork: colour network widths do not match")
+        }
+        precondition(color.outputWidth == 3, "NeRFNetwork: the colour network must give 3 outputs")
+        self.colorTrunk = colorTrunk
         precondition(direction.parameterCount == 0, "NeRFNetwork: the direction encoding must have no parameters")
         self.density = density
         self.direction = direction
@@ -34,12 +50,14 @@ public final class NeRFNetwork: CompositeModule {
     public var geometryWidth: Int { density.outputWidth }
 
     public var parameterTensors: [ParameterTensor] {
-        density.parameterTensors.map { $0.prefixed("density.") } + color.parameterTensors.map { $0.prefixed("color.") }
+        density.parameterTensors.map { $0.prefixed("density.") } + (colorTrunk?.parameterTensors ?? []).map { $0.prefixed("color_cam.") }
+            + color.parameterTensors.map { $0.prefixed("color.") }
     }
 
     public func bind(_ binding: ParameterBinding) {
         density.bind(binding)
-        color.bind(binding.advanced(by: density.parameterCount))
+        colorTrunk?.bind(binding.advanced(by: density.parameterCount))
+        color.bind(binding.advanced(by: density.parameterCount + (colorTrunk?.parameterCount ?? 0)))
     }
 
     public func initializeParameters(_ rng: inout RandomGenerator) {
@@ -47,6 +65,8 @@ public final class NeRFNetwork: CompositeModule {
         var colorRNG = rng.fork(2)
         density.initializeParameters(&densityRNG)
         color.initializeParameters(&colorRNG)
+        var trunkRNG = rng.fork(3)
+        colorTrunk?.initializeParameters(&trunkRNG)
     }
 
     /// Scratch for one batch: the split inputs, geometry features, encoded directions, the colour
@@ -57,6 +77,9 @@ public final class NeRFNetwork: CompositeModule {
         /// dL/dposition then dL/ddirection, `[capacity, 3]` each (only when input gradients are asked for).
         let inputGradientScratch: FloatBuffer
         let densityContext, directionContext, colorContext: ModuleContext?
+        /// View modulation: the angles, the trunk's output, their gradients and the trunk's context.
+        let angles, trunkOutput, trunkOutputGradient, angleGradient: FloatBuffer
+        let trunkContext: CAMTrunk.Context?
 
         init(capacity: Int, network: NeRFNetwork, training: Bool) {
             let g = network.geometryWidth, e = network.direction.outputWidth
@@ -75,6 +98,12 @@ public final class NeRFNetwork: CompositeModule {
             densityContext = training ? network.density.makeContext(capacity: capacity) : nil
             directionContext = training ? network.direction.makeContext(capacity: capacity) : nil
             colorContext = training ? network.color.makeContext(capacity: capacity) : nil
+            let v = network.colorTrunk == nil ? 0 : capacity, tw = network.colorTrunk?.width ?? 0
+            angles = FloatBuffer(count: v * 2)
+            trunkOutput = FloatBuffer(count: v * tw)
+            trunkOutputGradient = FloatBuffer(count: (training ? v : 0) * tw)
+            angleGradient = FloatBuffer(count: (training ? v : 0) * 2)
+            trunkContext = training ? network.colorTrunk?.makeContext(capacity: capacity) : nil
             super.init(capacity: capacity)
         }
     }
@@ -115,7 +144,14 @@ public final class NeRFNetwork: CompositeModule {
             }
         }
         let rgb = ctx.rgb.pointer
-        color.forward(input: colorInput, output: rgb, batch: batch, context: ctx.colorContext, pool: pool)
+        var colorNetworkInput = UnsafePointer(colorInput)
+        if let trunk = colorTrunk {
+            ViewAngles.forward(directions: directions, into: ctx.angles.pointer, batch: batch, pool: pool)
+            trunk.forward(features: colorInput, coordinates: ctx.angles.pointer, output: ctx.trunkOutput.pointer, batch: batch,
+                          context: ctx.trunkContext, pool: pool)
+            colorNetworkInput = UnsafePointer(ctx.trunkOutput.pointer)
+        }
+        color.forward(input: colorNetworkInput, output: rgb, batch: batch, context: ctx.colorContext, pool: pool)
         pool.parallelRanges(batch, granularity: 256) { _, rows in
             for i in rows {
                 let o = output + 4 &* i
@@ -123,6 +159,29 @@ public final class NeRFNetwork: CompositeModule {
                 o[1] = rgb[3 &* i]; o[2] = rgb[3 &* i &+ 1]; o[3] = rgb[3 &* i &+ 2]
             }
         }
+    }
+
+    /// Inference scratch of `colorForward` with a view modulation: angles and the CAM layers' output.
+    private var colorScratch: (angles: FloatBuffer, trunk: FloatBuffer)?
+
+    /// Inference of the colour branch alone, for renderers that evaluate colour only where it shows: rows of
+    /// `[geometry, encoded direction]` and the matching direction rows (`(d + 1) / 2`) → RGB (`[batch, 3]`).
+    /// Applies the view modulation when there is one. Grows its scratch on demand (call it outside training steps).
+    public func colorForward(colorInput: UnsafePointer<Float>, directions: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                             batch: Int, pool: WorkerPool) {
+        guard batch > 0 else { return }
+        guard let trunk = colorTrunk else {
+            color.forward(input: colorInput, output: output, batch: batch, context: nil, pool: pool)
+            return
+        }
+        if colorScratch == nil || colorScratch!.angles.count < batch * 2 {
+            colorScratch = (FloatBuffer(count: batch * 2), FloatBuffer(count: batch * trunk.width))
+        }
+        let scratch = colorScratch!
+        ViewAngles.forward(directions: directions, into: scratch.angles.pointer, batch: batch, pool: pool)
+        trunk.forward(features: colorInput, coordinates: scratch.angles.pointer, output: scratch.trunk.pointer, batch: batch,
+                      context: nil, pool: pool)
+        color.forward(input: scratch.trunk.pointer, output: output, batch: batch, context: nil, pool: pool)
     }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
@@ -138,10 +197,19 @@ public final class NeRFNetwork: CompositeModule {
             }
         }
         let colorInputGradient = ctx.colorInputGradient.pointer
-        color.backward(input: ctx.colorInput.pointer, output: ctx.rgb.pointer, outputGradient: rgbGradient,
-                       inputGradient: colorInputGradient, batch: batch, context: colorContext, pool: pool)
-        let geometryGradient = ctx.geometryGradient.pointer, directionGradient = ctx.directionGradient.pointer
         let wantsInput = inputGradient != nil
+        if let trunk = colorTrunk, let trunkContext = ctx.trunkContext {
+            color.backward(input: ctx.trunkOutput.pointer, output: ctx.rgb.pointer, outputGradient: rgbGradient,
+                           inputGradient: ctx.trunkOutputGradient.pointer, batch: batch, context: colorContext, pool: pool)
+            trunk.backward(features: ctx.colorInput.pointer, coordinates: ctx.angles.pointer, output: ctx.trunkOutput.pointer,
+                           outputGradient: ctx.trunkOutputGradient.pointer, featureGradient: colorInputGradient,
+                           coordinateGradient: wantsInput ? ctx.angleGradient.pointer : nil, batch: batch, context: trunkContext,
+                           pool: pool)
+        } else {
+            color.backward(input: ctx.colorInput.pointer, output: ctx.rgb.pointer, outputGradient: rgbGradient,
+                           inputGradient: colorInputGradient, batch: batch, context: colorContext, pool: pool)
+        }
+        let geometryGradient = ctx.geometryGradient.pointer, directionGradient = ctx.directionGradient.pointer
         pool.parallelRanges(batch, granularity: 256) { _, rows in
             for i in rows {
                 (geometryGradient + i &* g).update(from: colorInputGradient + i &* cw, count: g)
@@ -156,6 +224,10 @@ public final class NeRFNetwork: CompositeModule {
         let ddir = ctx.inputGradientScratch.pointer + batch * 3
         direction.backward(input: ctx.directions.pointer, output: ctx.encodedDirections.pointer, outputGradient: directionGradient,
                            inputGradient: ddir, batch: batch, context: directionContext, pool: pool)
+        if colorTrunk != nil {
+            ViewAngles.backward(directions: ctx.directions.pointer, angleGradient: ctx.angleGradient.pointer, accumulateInto: ddir,
+                                batch: batch, pool: pool)
+        }
         pool.parallelRanges(batch, granularity: 256) { _, rows in
             for i in rows {
                 for k in 0..<3 { dx[6 &* i &+ k] = dpos[3 &* i &+ k]; dx[6 &* i &+ 3 &+ k] = ddir[3 &* i &+ k] }

@@ -171,7 +171,7 @@ public final class RadianceRenderer {
                         (ci + (c &* (g &+ e) &+ g)).update(from: ep + c &* e, count: e)
                     }
                 }
-                network.color.forward(input: ci, output: rgbOut.pointer, batch: m, context: nil, pool: pool)
+                network.colorForward(colorInput: ci, directions: gd, output: rgbOut.pointer, batch: m, pool: pool)
                 let rp = rgbOut.pointer, cp = color.pointer
                 active.withUnsafeBufferPointer { act in
                     pool.parallelRanges(a, granularity: 64) { _, range in
