@@ -77,19 +77,25 @@ struct DecoderFitTests {
         return c
     }
 
-    @Test(arguments: DecoderFitTests.decoders.map(\.name))
-    func fitsAnAnalyticImage(_ name: String) throws {
-        let json = DecoderFitTests.decoders.first { $0.name == name }!.json
-        let side = 32
+    /// The pixel centres (uv, row-major) and colours (rgb) of the `side` × `side` analytic image of `pixel`.
+    static func analyticImage(side: Int) -> (uv: [Float], rgb: [Float]) {
         var uv: [Float] = [], rgb: [Float] = []
         for y in 0..<side {
             for x in 0..<side {
                 let u = (Float(x) + 0.5) / Float(side), v = (Float(y) + 0.5) / Float(side)
-                let c = DecoderFitTests.pixel(u, v)
+                let c = pixel(u, v)
                 uv += [u, v]
                 rgb += [c.x, c.y, c.z]
             }
         }
+        return (uv, rgb)
+    }
+
+    @Test(arguments: DecoderFitTests.decoders.map(\.name))
+    func fitsAnAnalyticImage(_ name: String) throws {
+        let json = DecoderFitTests.decoders.first { $0.name == name }!.json
+        let side = 32
+        let (uv, rgb) = DecoderFitTests.analyticImage(side: side)
         let psnr = try fit(encoding: #"{"otype": "HashGrid", "n_levels": 6, "n_features_per_level": 2, "log2_hashmap_size": 10, "base_resolution": 4, "per_level_scale": 1.5}"#,
                            network: json, inputWidth: 2, outputWidth: 3, steps: 300, batch: 512, learningRate: 1e-2,
                            sample: { rng, x, y in

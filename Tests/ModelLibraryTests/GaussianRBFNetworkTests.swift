@@ -73,15 +73,7 @@ struct GaussianRBFNetworkTests {
     /// Low-resolution dense-grid features (GNF's setting) decoded by 32 Gaussian kernels fit the analytic image.
     @Test func fitsAnAnalyticImageThroughADenseGrid() throws {
         let side = 32
-        var uv: [Float] = [], rgb: [Float] = []
-        for y in 0..<side {
-            for x in 0..<side {
-                let u = (Float(x) + 0.5) / Float(side), v = (Float(y) + 0.5) / Float(side)
-                let c = DecoderFitTests.pixel(u, v)
-                uv += [u, v]
-                rgb += [c.x, c.y, c.z]
-            }
-        }
+        let (uv, rgb) = DecoderFitTests.analyticImage(side: side)
         let psnr = try DecoderFitTests().fit(
             encoding: #"{"otype": "DenseGrid", "n_levels": 3, "n_features_per_level": 4, "base_resolution": 8, "per_level_scale": 2}"#,
             network: #"{"otype": "GaussianRBF", "n_units": 32, "output_activation": "Sigmoid"}"#,

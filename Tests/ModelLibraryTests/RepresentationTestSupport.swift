@@ -81,15 +81,7 @@ enum RepresentationTestSupport {
     /// PSNR (dB) after fitting the 32×32 analytic image of `DecoderFitTests.pixel` for `steps` steps of 512 pixels.
     static func fitImage(encoding: String, network: String, steps: Int, learningRate: Double = 1e-2) throws -> Double {
         let side = 32
-        var uv: [Float] = [], rgb: [Float] = []
-        for y in 0..<side {
-            for x in 0..<side {
-                let u = (Float(x) + 0.5) / Float(side), v = (Float(y) + 0.5) / Float(side)
-                let c = DecoderFitTests.pixel(u, v)
-                uv += [u, v]
-                rgb += [c.x, c.y, c.z]
-            }
-        }
+        let (uv, rgb) = DecoderFitTests.analyticImage(side: side)
         let t = try trainer(encoding: encoding, network: network, inputWidth: 2, outputWidth: 3, batch: 512, learningRate: learningRate)
         train(t, inputWidth: 2, outputWidth: 3, steps: steps, batch: 512) { rng, x, y in
             let i = rng.nextInt(below: side * side)

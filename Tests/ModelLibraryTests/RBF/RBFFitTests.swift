@@ -51,14 +51,7 @@ struct RBFFitTests {
     func fitsAnAnalyticImage(_ name: String) throws {
         let (_, encoding, threshold) = RBFFitTests.imageCases.first { $0.0 == name }!
         let side = 48
-        var uv: [Float] = [], rgb: [Float] = []
-        for y in 0..<side {
-            for x in 0..<side {
-                let u = (Float(x) + 0.5) / Float(side), v = (Float(y) + 0.5) / Float(side)
-                let c = DecoderFitTests.pixel(u, v)
-                uv += [u, v]; rgb += [c.x, c.y, c.z]
-            }
-        }
+        let (uv, rgb) = DecoderFitTests.analyticImage(side: side)
         // Weights: the Sobel magnitude (as the image task computes it).
         let image = ImageTaskStandIn(side: side, rgb: rgb)
         let network = #"{"otype": "FullyFusedMLP", "n_neurons": 32, "n_hidden_layers": 2, "use_biases": true, "first_activation": "SineResidual", "sine_frequencies": [10, 100]}"#
