@@ -176,19 +176,8 @@ public struct CAMGrid: Sendable {
         let f = factors[k]
         let s = sample(f, x)
         let p00 = table + s.o00, p10 = table + s.o10, p01 = table + s.o01, p11 = table + s.o11
-        var sa = SIMD8<Float>(), sb = SIMD8<Float>()
-        let count = vertexFloats
-        var c = 0
-        while c < count {
-            let n = min(8, count &- c)
-            let v00 = SIMDLanes.load(p00 + c, n), v10 = SIMDLanes.load(p10 + c, n)
-            let v01 = SIMDLanes.load(p01 + c, n), v11 = SIMDLanes.load(p11 + c, n)
-            let gv = SIMDLanes.load(g + c, n)
-            sa += gv * ((1 - s.fb) * (v10 - v00) + s.fb * (v11 - v01))
-            sb += gv * ((1 - s.fa) * (v01 - v00) + s.fa * (v11 - v10))
-            c &+= 8
-        }
-        dx[f.axisA] += SIMDLanes.sum(sa) * s.da
-        if f.twoAxes { dx[f.axisB] += SIMDLanes.sum(sb) * s.db }
+        let slopes = PlaneSample.cornerSlopes(p00, p10, p01, p11, gradient: g, count: vertexFloats, fa: s.fa, fb: s.fb)
+        dx[f.axisA] += slopes.a * s.da
+        if f.twoAxes { dx[f.axisB] += slopes.b * s.db }
     }
 }

@@ -39,4 +39,25 @@ struct PlaneSample {
     var weights: (Float, Float, Float, Float) {
         ((1 - fu) * (1 - fv), fu * (1 - fv), (1 - fu) * fv, fu * fv)
     }
+
+    /// Σ_c g_c · ∂v_c/∂(cell position) along both axes of a bilinear lookup with corners `p00 … p11` (`count`
+    /// floats each) at fractions (`fa`, `fb`): the coordinate gradient before the cell scale. Shared by the
+    /// tri-plane and CAM's grids.
+    @inline(__always)
+    static func cornerSlopes(_ p00: UnsafePointer<Float>, _ p10: UnsafePointer<Float>, _ p01: UnsafePointer<Float>,
+                             _ p11: UnsafePointer<Float>, gradient g: UnsafePointer<Float>, count: Int,
+                             fa: Float, fb: Float) -> (a: Float, b: Float) {
+        var sa = SIMD8<Float>(), sb = SIMD8<Float>()
+        var c = 0
+        while c < count {
+            let n = min(8, count &- c)
+            let v00 = SIMDLanes.load(p00 + c, n), v10 = SIMDLanes.load(p10 + c, n)
+            let v01 = SIMDLanes.load(p01 + c, n), v11 = SIMDLanes.load(p11 + c, n)
+            let gv = SIMDLanes.load(g + c, n)
+            sa += gv * ((1 - fb) * (v10 - v00) + fb * (v11 - v01))
+            sb += gv * ((1 - fa) * (v01 - v00) + fa * (v11 - v10))
+            c &+= 8
+        }
+        return (SIMDLanes.sum(sa), SIMDLanes.sum(sb))
+    }
 }

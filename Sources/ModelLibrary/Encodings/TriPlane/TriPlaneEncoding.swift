@@ -259,20 +259,10 @@ public final class TriPlaneEncoding: DifferentiableModule {
                             let s = sample(l, p, x)
                             let c00 = constTable + tableOffsets[l &* planes &+ p] + s.offset
                             let c10 = c00 + f, c01 = c00 + s.rowStride, c11 = c01 + f
-                            var su = SIMD8<Float>(), sv = SIMD8<Float>()
-                            var c = 0
-                            while c < f {
-                                let n = min(8, f &- c)
-                                let v00 = SIMDLanes.load(c00 + c, n), v10 = SIMDLanes.load(c10 + c, n)
-                                let v01 = SIMDLanes.load(c01 + c, n), v11 = SIMDLanes.load(c11 + c, n)
-                                let gv = SIMDLanes.load(dy + c, n)
-                                su += gv * ((1 - s.fv) * (v10 - v00) + s.fv * (v11 - v01))
-                                sv += gv * ((1 - s.fu) * (v01 - v00) + s.fu * (v11 - v10))
-                                c &+= 8
-                            }
+                            let slopes = PlaneSample.cornerSlopes(c00, c10, c01, c11, gradient: dy, count: f, fa: s.fu, fb: s.fv)
                             let (a, b) = planeAxes[p]
-                            dxi[a] += SIMDLanes.sum(su) * s.du
-                            dxi[b] += SIMDLanes.sum(sv) * s.dv
+                            dxi[a] += slopes.a * s.du
+                            dxi[b] += slopes.b * s.dv
                         }
                     }
                 }
