@@ -99,12 +99,6 @@ struct CAMTests {
             ("{\"otype\": \"CAM\", \"encoding\": \(nested), \"n_hidden_layers\": 2}", 2, "encoding.n_hidden_layers", "unknown key"),
             (#"{"otype": "CAM"}"#, 2, "encoding.encoding", "missing"),
         ]
-        for c in cases {
-            let e = RepresentationTestSupport.encodingError(c.json, inputWidth: c.dims)
-            #expect(e != nil, "\(c.json) should fail")
-            guard let e else { continue }
-            #expect(e.file == "scene.json" && e.location == c.location && e.message.contains(c.says), "\(c.json): \(e)")
-            #expect(!e.description.contains("\n"), "one line: \(e)")
-        }
+        RepresentationTestSupport.expectOneLineErrors(cases)
     }
 }

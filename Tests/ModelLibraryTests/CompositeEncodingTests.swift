@@ -54,11 +54,6 @@ struct CompositeEncodingTests {
             (#"{"otype": "Composite", "nested": [{"otype": "TriPlane", "resolution": 0}]}"#, "encoding.nested[0].resolution", "at least 2"),
             (#"{"otype": "Composite", "nested": [{"otype": "Identity", "extra": 1}]}"#, "encoding.nested[0].extra", "unknown key"),
         ]
-        for c in cases {
-            let e = RepresentationTestSupport.encodingError(c.json, inputWidth: 3)
-            #expect(e != nil, "\(c.json) should fail")
-            guard let e else { continue }
-            #expect(e.location == c.location && e.message.contains(c.says), "\(c.json): \(e)")
-        }
+        RepresentationTestSupport.expectOneLineErrors(cases.map { ($0.json, 3, $0.location, $0.says) })
     }
 }

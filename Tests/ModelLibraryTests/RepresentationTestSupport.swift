@@ -2,6 +2,7 @@ import FieldIO
 import Foundation
 import ModelLibrary
 import TensorCore
+import Testing
 
 /// Helpers for the representation tests (TriPlane, Composite, CAM): building encodings from JSON, their
 /// factory errors, and fixed-seed, fixed-step fits of a procedural image and an analytic SDF.
@@ -25,6 +26,18 @@ enum RepresentationTestSupport {
             return e
         } catch {
             return FieldError(file: "?", location: "?", "\(error)")
+        }
+    }
+
+    /// Expects each encoding `json` (for `dims` inputs) to fail with one line in scene.json at `location` that
+    /// contains `says`.
+    static func expectOneLineErrors(_ cases: [(json: String, dims: Int, location: String, says: String)]) {
+        for c in cases {
+            let e = encodingError(c.json, inputWidth: c.dims)
+            #expect(e != nil, "\(c.json) should fail")
+            guard let e else { continue }
+            #expect(e.file == "scene.json" && e.location == c.location && e.message.contains(c.says), "\(c.json): \(e)")
+            #expect(!e.description.contains("\n"), "one line: \(e)")
         }
     }
 

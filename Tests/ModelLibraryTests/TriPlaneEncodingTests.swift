@@ -99,12 +99,6 @@ struct TriPlaneEncodingTests {
             (#"{"otype": "TriPlane", "resolutoin": 64}"#, 3, "encoding.resolutoin", "unknown key"),
             (#"{"otype": "TriPlane"}"#, 1, "encoding", "2-D"),
         ]
-        for c in cases {
-            let e = RepresentationTestSupport.encodingError(c.json, inputWidth: c.dims)
-            #expect(e != nil, "\(c.json) should fail")
-            guard let e else { continue }
-            #expect(e.file == "scene.json" && e.location == c.location && e.message.contains(c.says), "\(c.json): \(e)")
-            #expect(!e.description.contains("\n"), "one line: \(e)")
-        }
+        RepresentationTestSupport.expectOneLineErrors(cases)
     }
 }
