@@ -36,6 +36,7 @@ final class FitRun {
         trainer = try TaskFactory.makeTrainer(scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
         initializationNote = try KernelInitialization.run(trainer: trainer, task: task, seed: scene.training.seed,
                                                           file: scene.file, pool: pool)
+        if let lattice = task.inputLattice { for module in trainer.model.latticeCacheables { module.useLattice(lattice) } }
         rng = RandomGenerator(seed: scene.training.seed, stream: 0xBA7C4)
         let batched = task is BatchedFitTask
         batchInput = FloatBuffer(count: batched ? batch * task.inputWidth : 0)

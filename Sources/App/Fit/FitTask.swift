@@ -21,6 +21,9 @@ protocol FitTask: AnyObject {
     func restore(tensors: [String: SafeTensor], file: String) throws(FieldError)
     /// Weighted samples of the target for data-initialised modules (NeuRBF kernels), or nil when the task has none.
     func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples?
+    /// The fixed points the task trains and evaluates on (an image's pixel centres), for modules that cache
+    /// per-point work (`LatticeCacheable`), or nil when its inputs are continuous.
+    var inputLattice: InputLattice? { get }
 
     /// Scores the current field (the trainer is already bound to its inference parameters).
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score]
@@ -34,6 +37,7 @@ extension FitTask {
     func checkpointTensors() -> [SafeTensor] { [] }
     func restore(tensors: [String: SafeTensor], file: String) throws(FieldError) {}
     func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples? { nil }
+    var inputLattice: InputLattice? { nil }
 }
 
 /// A task whose training step is a plain supervised batch: inputs and targets for the trainer's loss.

@@ -49,6 +49,9 @@ final class ImageFitTask: BatchedFitTask {
                               description: "Sobel gradient magnitude of \(task.width)×\(task.height) pixels")
     }
 
+    /// The pixel centres: training batches and evaluation use exactly these points.
+    var inputLattice: InputLattice? { InputLattice(width: task.width, height: task.height, points: pixelInput) }
+
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score] {
         trainer.infer(input: pixelInput.pointer, output: reconstruction.pointer, batch: task.pixelCount, pool: pool)
         return [Evaluation.Score(name: "psnr", value: ImageMetrics.psnr(mse: task.meanSquaredError(reconstruction.pointer)))]

@@ -56,13 +56,15 @@ public final class ImageTask {
         }
     }
 
-    /// The uv of every pixel centre, row-major (`[pixelCount, 2]`), for reconstructing the whole image.
+    /// The uv of every pixel centre, row-major (`[pixelCount, 2]`), for reconstructing the whole image:
+    /// bit for bit the points `sampleBatch` trains on.
     public func pixelCentres() -> FloatBuffer {
         let uv = FloatBuffer(count: pixelCount * 2)
+        let invW = 1 / Float(width), invH = 1 / Float(height)
         for y in 0..<height {
             for x in 0..<width {
-                uv[2 * (y * width + x)] = (Float(x) + 0.5) / Float(width)
-                uv[2 * (y * width + x) + 1] = (Float(y) + 0.5) / Float(height)
+                uv[2 * (y * width + x)] = (Float(x) + 0.5) * invW
+                uv[2 * (y * width + x) + 1] = (Float(y) + 0.5) * invH
             }
         }
         return uv

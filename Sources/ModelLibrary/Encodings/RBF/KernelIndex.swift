@@ -102,11 +102,15 @@ public final class KernelIndex {
     }
 
     /// The `k` centres nearest to `query` (`dimensions` floats): their ids into `result` and squared
-    /// distances into `distances`, nearest first (ties keep the lower scan position). `k ≤ count`.
+    /// distances into `distances`, nearest first (ties keep the lower scan position). `k ≤ count`. A NaN
+    /// coordinate is searched as the box's lower corner (its distances are then finite, but the caller's
+    /// kernel values of the NaN point stay NaN).
     @inline(__always)
     public func nearest(_ query: UnsafePointer<Float>, k: Int, ids result: UnsafeMutablePointer<Int32>,
                         distances: UnsafeMutablePointer<Float>) {
-        let q = SIMD3<Float>(query[0], query[1], dimensions == 3 ? query[2] : 0)
+        var q = SIMD3<Float>(query[0], query[1], dimensions == 3 ? query[2] : 0)
+        // A NaN coordinate has no nearest centre; search from the box's corner so the ids stay valid.
+        q = q.replacing(with: lower, where: q .!= q)
         var c = SIMD3<Int32>(0, 0, 0)
         for a in 0..<3 {
             let f = ((q[a] - lower[a]) * inverseCell).rounded(.down)

@@ -4,7 +4,8 @@ extension RBFEncoding {
     /// Reads the RBF keys (any case; docs/representations.md "RBF (NeuRBF)"): `n_kernels` (required, ≥ 1),
     /// `n_neighbors` (4 in 2D, 8 in 3D; ≤ n_kernels), `kernel` ("InverseQuadratic" in 2D, "Tent" in 3D),
     /// `normalize` (true), `n_channels` (32 in 2D, 16 in 3D), `frequencies` ([0.125, 4096] in 2D, [1, 8] in 3D),
-    /// `trainable_kernels` (false), `centre_lr_scale` / `shape_lr_scale` (1), `kmeans_iterations` (10),
+    /// `trainable_kernels` (false), `centre_lr_scale` / `shape_lr_scale` / `weight_lr_scale` (1; the last for the
+    /// weights and bias), `kmeans_iterations` (10),
     /// `alpha` (0.5), and `grid`, a nested grid encoding object for the hybrid. Errors name the key path.
     public convenience init(config: ConfigObject, inputWidth: Int) throws(FieldError) {
         guard inputWidth == 2 || inputWidth == 3 else {
@@ -44,6 +45,7 @@ extension RBFEncoding {
         let trainable = try config.bool("trainable_kernels", default: false)
         let centreScale = try config.double("centre_lr_scale", default: 1, in: 0...1e6)
         let shapeScale = try config.double("shape_lr_scale", default: 1, in: 0...1e6)
+        let weightScale = try config.double("weight_lr_scale", default: 1, in: 0...1e6)
         let iterations = try config.int("kmeans_iterations", default: 10, in: 1...1000)
         let alpha = try config.double("alpha", default: 0.5, in: 1e-6...1e6)
         var grid: GridEncoding? = nil
@@ -58,6 +60,7 @@ extension RBFEncoding {
         self.init(inputWidth: d, kernelCount: kernels, neighbours: neighbours, kernel: kernel, normalize: normalize,
                   channels: channels, frequencies: Float(low)...Float(high), trainableKernels: trainable,
                   centreLearningRateScale: Float(centreScale), shapeLearningRateScale: Float(shapeScale),
+                  weightLearningRateScale: Float(weightScale),
                   kMeansIterations: iterations, alpha: alpha, grid: grid)
     }
 }

@@ -14,10 +14,14 @@ import TensorCore
 /// `trainableKernels`, their learning-rate scale is 0 and they receive no gradient. Before a data-driven
 /// `initialize(points:…)` the kernels sit on a regular lattice (so the module works alone).
 ///
+/// With frozen kernels and a task's `InputLattice` (an image's pixel centres), each lattice point's neighbours
+/// and φ̃ are computed once and reused (`LatticeNeighbourCache`), bit-identical to computing them per step.
+///
 /// Forward work splits points across workers (each point independent). Backward splits the batch into two
 /// fixed halves: the first adds straight into the gradients, the second into a partial buffer added after,
 /// so the sums do not depend on the thread count.
-public final class RBFEncoding: DifferentiableModule, SampleInitializable, ParameterConstrained, CompositeModule {
+public final class RBFEncoding: DifferentiableModule, SampleInitializable, ParameterConstrained, CompositeModule,
+    LatticeCacheable {
     /// Number of kernels K.
     public let kernelCount: Int
     /// Neighbours per point k.
@@ -34,6 +38,8 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
     public let trainableKernels: Bool
     /// Learning-rate scales of centres and shapes when trained.
     public let centreLearningRateScale: Float, shapeLearningRateScale: Float
+    /// Learning-rate scale of the weights and bias (NeuRBF trains them at half the MLP's rate).
+    public let weightLearningRateScale: Float
     /// Lloyd iterations and the covariance divisor α of the data-driven initialisation.
     public let kMeansIterations: Int, alpha: Double
     /// The hybrid's hash grid, or nil.
@@ -62,6 +68,10 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
     /// The centres the index was built from (rebuilt when the parameters differ: steps, checkpoint loads).
     private let indexedCentres: FloatBuffer
     private var indexBuilt = false
+    /// The shapes the lattice cache was filled with (compared like the centres).
+    private let cachedShapes: FloatBuffer
+    /// The neighbours of the task's lattice points, or nil.
+    private var latticeCache: LatticeNeighbourCache?
     /// The second backward half's gradient partial (`blockCount` floats).
     private let partial: FloatBuffer
     private let frequencyBuffer: FloatBuffer
@@ -70,7 +80,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
     /// An encoding of `inputWidth` (2 or 3) dimensions; see the type's documentation for the meaning.
     public init(inputWidth: Int, kernelCount: Int, neighbours: Int, kernel: RBFKernel, normalize: Bool = true,
                 channels: Int, frequencies: ClosedRange<Float>, trainableKernels: Bool = false,
-                centreLearningRateScale: Float = 1, shapeLearningRateScale: Float = 1,
+                centreLearningRateScale: Float = 1, shapeLearningRateScale: Float = 1, weightLearningRateScale: Float = 1,
                 kMeansIterations: Int = 10, alpha: Double = 0.5, grid: GridEncoding? = nil) {
         precondition(inputWidth == 2 || inputWidth == 3, "RBFEncoding: 2 or 3 input dimensions")
         precondition(kernelCount > 0 && neighbours > 0 && neighbours <= kernelCount && channels > 0, "RBFEncoding: invalid sizes")
@@ -88,12 +98,14 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         self.trainableKernels = trainableKernels
         self.centreLearningRateScale = centreLearningRateScale
         self.shapeLearningRateScale = shapeLearningRateScale
+        self.weightLearningRateScale = weightLearningRateScale
         self.kMeansIterations = kMeansIterations
         self.alpha = alpha
         self.grid = grid
         shapes = KernelShapes(kernel: kernel, dimensions: inputWidth, count: kernelCount)
         index = KernelIndex(dimensions: inputWidth, capacity: kernelCount)
         indexedCentres = FloatBuffer(count: kernelCount * inputWidth)
+        cachedShapes = FloatBuffer(count: kernelCount * kernel.shapeWidth(dimensions: inputWidth))
         partial = FloatBuffer(count: kernelCount * (channels + inputWidth + kernel.shapeWidth(dimensions: inputWidth))
                                    + (grid?.outputWidth ?? 0) + channels)
         frequencyBuffer = FloatBuffer(self.frequencies)
@@ -104,8 +116,8 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
     public var parameterTensors: [ParameterTensor] {
         let d = inputWidth
         let own = [
-            ParameterTensor("weights", shape: [kernelCount, channels], kind: .nonMatrix),
-            ParameterTensor("bias", shape: [outputWidth], kind: .nonMatrix),
+            ParameterTensor("weights", shape: [kernelCount, channels], kind: .nonMatrix, learningRateScale: weightLearningRateScale),
+            ParameterTensor("bias", shape: [outputWidth], kind: .nonMatrix, learningRateScale: weightLearningRateScale),
             ParameterTensor("centres", shape: [kernelCount, d], kind: .nonMatrix,
                             learningRateScale: trainableKernels ? centreLearningRateScale : 0),
             ParameterTensor("shapes", shape: [kernelCount, shapeWidth], kind: .nonMatrix,
@@ -214,6 +226,8 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
     /// Per batch: each point's neighbour ids and normalised φ̃ (`[capacity, k]`), 1/S, and grid scratch.
     final class Context: ModuleContext {
         let ids: UnsafeMutablePointer<Int32>
+        /// Each row's lattice-cache slot, or −1 when it was computed.
+        let slots: UnsafeMutablePointer<Int32>
         let phi: FloatBuffer
         let inverseSum: FloatBuffer
         let gridOutput: FloatBuffer
@@ -224,6 +238,8 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
             let k = module.neighbours, g = module.gridWidth
             ids = .allocate(capacity: max(capacity * k, 1))
             ids.initialize(repeating: 0, count: max(capacity * k, 1))
+            slots = .allocate(capacity: max(capacity, 1))
+            slots.initialize(repeating: -1, count: max(capacity, 1))
             phi = FloatBuffer(count: capacity * k)
             inverseSum = FloatBuffer(count: capacity)
             gridOutput = FloatBuffer(count: capacity * g)
@@ -232,19 +248,68 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
             gridContext = module.grid?.makeContext(capacity: capacity)
             super.init(capacity: capacity)
         }
-        deinit { ids.deallocate() }
+        deinit { ids.deallocate(); slots.deallocate() }
     }
 
     public func makeContext(capacity: Int) -> ModuleContext { Context(capacity: capacity, module: self) }
 
-    /// Rebuilds the kernel index when the centres differ from those it was built from.
-    private func refreshIndex(_ v: UnsafeMutablePointer<Float>) {
+    /// Caches the neighbours of `lattice`'s points (2-D encodings; skipped when too large for memory). The cache
+    /// is filled on the next forward pass and refilled whenever the centres or shapes change; with trainable
+    /// kernels it is not used.
+    public func useLattice(_ lattice: InputLattice) {
+        latticeCache = inputWidth == 2 ? LatticeNeighbourCache(lattice: lattice, neighbours: neighbours, channels: channels) : nil
+    }
+
+    /// Rebuilds the kernel index when the centres differ from those it was built from, and marks the lattice
+    /// cache stale when the centres or shapes differ from those it was filled with.
+    private func refreshIndex(_ v: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         let n = kernelCount * inputWidth
         let centres = v + centresOffset
-        if indexBuilt && memcmp(centres, indexedCentres.pointer, n * 4) == 0 { return }
-        indexedCentres.pointer.update(from: centres, count: n)
-        index.build(centres: indexedCentres.pointer, count: kernelCount)
-        indexBuilt = true
+        if !(indexBuilt && memcmp(centres, indexedCentres.pointer, n * 4) == 0) {
+            indexedCentres.pointer.update(from: centres, count: n)
+            index.build(centres: indexedCentres.pointer, count: kernelCount)
+            indexBuilt = true
+            latticeCache?.isFilled = false
+        }
+        guard let cache = latticeCache, !trainableKernels else { return }
+        let shapeValues = v + shapesOffset, shapeCount = kernelCount * shapeWidth
+        if cache.isFilled && memcmp(shapeValues, cachedShapes.pointer, shapeCount * 4) == 0 { return }
+        cachedShapes.pointer.update(from: shapeValues, count: shapeCount)
+        let centresRead = UnsafePointer(indexedCentres.pointer), shapesRead = UnsafePointer(cachedShapes.pointer)
+        let m = UnsafePointer(frequencyBuffer.pointer), cCount = channels
+        cache.fill(pool: pool, { x, ids, phi in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: neighbours) { distances in
+                neighbourhood(x, ids: ids, phi: phi, distances: distances.baseAddress!, centres: centresRead, shapes: shapesRead)
+            }
+        }, sinusoids: { phi, c in RBFEncoding.sinusoids(phi, SIMDLanes.load(m + c, min(8, cCount &- c))).sin })
+    }
+
+    /// sin and cos of φ̃·m_c for the (up to) 8 frequencies in `frequencies`: the one place they are computed, so
+    /// cached and computed sinusoids agree bit for bit.
+    @inline(__always)
+    static func sinusoids(_ phi: Float, _ frequencies: SIMD8<Float>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
+        VectorMath.sincos(SIMD8(repeating: phi) * frequencies)
+    }
+
+    /// The k nearest kernels of `x`, their φ (normalised when `normalize`) into `phi`; returns 1/(Σφ + 1e-8)
+    /// (1 without normalisation). `distances` is k floats of scratch.
+    @inline(__always)
+    private func neighbourhood(_ x: UnsafePointer<Float>, ids: UnsafeMutablePointer<Int32>, phi: UnsafeMutablePointer<Float>,
+                               distances: UnsafeMutablePointer<Float>, centres: UnsafePointer<Float>,
+                               shapes shapeValues: UnsafePointer<Float>) -> Float {
+        let k = neighbours, d = inputWidth, sw = shapeWidth
+        index.nearest(x, k: k, ids: ids, distances: distances)
+        var sum: Float = 0
+        for j in 0..<k {
+            let i = Int(ids[j])
+            let p = radial(offset(x, centres + i &* d), shape: shapeValues + i &* sw)
+            phi[j] = p
+            sum += p
+        }
+        guard normalize else { return 1 }
+        let inverse = 1 / (sum + 1e-8)
+        for j in 0..<k { phi[j] *= inverse }
+        return inverse
     }
 
     /// φ of kernel `i` at offset e (d floats).
@@ -280,7 +345,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                         context: ModuleContext?, pool: WorkerPool) {
         guard let v = values else { preconditionFailure("RBFEncoding: forward before bind") }
         guard batch > 0 else { return }
-        refreshIndex(v)
+        refreshIndex(v, pool: pool)
         let ctx = context as? Context
         if let ctx { precondition(batch <= ctx.capacity, "RBFEncoding: batch larger than the context") }
         let g = gridWidth, width = outputWidth, d = inputWidth, k = neighbours, cCount = channels
@@ -299,35 +364,47 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         }
         let weights = UnsafePointer(v + weightsOffset), bias = UnsafePointer(v + biasOffset + g)
         let centres = UnsafePointer(v + centresOffset), shapeValues = UnsafePointer(v + shapesOffset)
-        let m = UnsafePointer(frequencyBuffer.pointer), sw = shapeWidth, norm = normalize
+        let m = UnsafePointer(frequencyBuffer.pointer)
+        let cache = trainableKernels ? nil : latticeCache?.view
+        // Raw pointers for the row loop (no reference counting inside it).
+        let ctxIds = ctx?.ids, ctxPhi = ctx?.phi.pointer, ctxInverse = ctx?.inverseSum.pointer, ctxSlots = ctx?.slots
         pool.parallelRanges(batch, granularity: 64) { _, range in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { idBuffer in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * k) { floatBuffer in
                 let localIds = idBuffer.baseAddress!, distances = floatBuffer.baseAddress!, phiLocal = distances + k
                 for row in range {
                     let x = input + row &* d
-                    let ids = ctx.map { $0.ids + row &* k } ?? localIds
-                    let phi = ctx.map { $0.phi.pointer + row &* k } ?? phiLocal
-                    index.nearest(x, k: k, ids: ids, distances: distances)
-                    var sum: Float = 0
-                    for j in 0..<k {
-                        let i = Int(ids[j])
-                        let p = radial(offset(x, centres + i &* d), shape: shapeValues + i &* sw)
-                        phi[j] = p
-                        sum += p
+                    let ids = ctxIds.map { $0 + row &* k } ?? localIds
+                    let phi = ctxPhi.map { $0 + row &* k } ?? phiLocal
+                    let inverse: Float
+                    var cachedSines: UnsafePointer<Float>? = nil
+                    if let cache, let s = cache.slot(of: x) {
+                        ids.update(from: cache.ids + s &* k, count: k)
+                        phi.update(from: cache.phi + s &* k, count: k)
+                        inverse = cache.inverseSum[s]
+                        cachedSines = cache.sines.map { $0 + s &* k &* cCount }
+                        ctxSlots?[row] = Int32(s)
+                    } else {
+                        inverse = neighbourhood(x, ids: ids, phi: phi, distances: distances, centres: centres, shapes: shapeValues)
+                        ctxSlots?[row] = -1
                     }
-                    let inverse: Float = norm ? 1 / (sum + 1e-8) : 1
-                    ctx?.inverseSum.pointer[row] = inverse
-                    if norm { for j in 0..<k { phi[j] *= inverse } }
+                    ctxInverse?[row] = inverse
                     let out = output + (row &* width &+ g)
                     var c = 0
                     while c < cCount {
                         let lanes = min(8, cCount &- c)
                         var acc = SIMDLanes.load(bias + c, lanes)
-                        let freq = SIMDLanes.load(m + c, lanes)
-                        for j in 0..<k {
-                            let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
-                            acc += w * VectorMath.sincos(SIMD8(repeating: phi[j]) * freq).sin
+                        if let cachedSines {
+                            for j in 0..<k {
+                                let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
+                                acc += w * SIMDLanes.load(cachedSines + (j &* cCount &+ c), lanes)
+                            }
+                        } else {
+                            let freq = SIMDLanes.load(m + c, lanes)
+                            for j in 0..<k {
+                                let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
+                                acc += w * RBFEncoding.sinusoids(phi[j], freq).sin
+                            }
                         }
                         SIMDLanes.store(acc, out + c, lanes)
                         c &+= 8
@@ -358,6 +435,9 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         let centres = UnsafePointer(v + centresOffset), shapeValues = UnsafePointer(v + shapesOffset)
         let m = UnsafePointer(frequencyBuffer.pointer), sw = shapeWidth, norm = normalize, full = differentiateNormalizer
         let trainable = trainableKernels
+        let sinesBase = trainableKernels ? nil : latticeCache?.view.sines
+        let ctxIds = ctx.ids, ctxPhi = UnsafePointer(ctx.phi.pointer), ctxSlots = UnsafePointer(ctx.slots)
+        let ctxInverse = UnsafePointer(ctx.inverseSum.pointer)
         let halves = WorkerPool.split(batch, into: 2, granularity: 64)
         partial.fill(0)
         let block = grad + weightsOffset, part = partial.pointer
@@ -368,18 +448,34 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                 let gphi = scratch.baseAddress!
                 for row in halves[h] {
                     let x = input + row &* d
-                    let ids = ctx.ids + row &* k, phi = ctx.phi.pointer + row &* k
+                    let ids = ctxIds + row &* k, phi = ctxPhi + row &* k
                     let dy = outputGradient + (row &* width &+ g)
-                    // Bias and weights; G_j = Σ_c dy_c w_jc m_c cos(φ̃_j m_c) for the kernel/input paths.
-                    var c = 0
-                    while c < cCount {
-                        let lanes = min(8, cCount &- c)
-                        let gy = SIMDLanes.load(dy + c, lanes)
-                        let b = target + (bo &+ g &+ c)
-                        SIMDLanes.store(SIMDLanes.load(b, lanes) + gy, b, lanes)
+                    // The bias of the RBF columns (the grid columns' after the loop).
+                    var c = g
+                    while c < width {
+                        let lanes = min(8, width &- c)
+                        let b = target + (bo &+ c)
+                        SIMDLanes.store(SIMDLanes.load(b, lanes) + SIMDLanes.load(outputGradient + (row &* width &+ c), lanes), b, lanes)
                         c &+= 8
                     }
+                    // Weights; G_j = Σ_c dy_c w_jc m_c cos(φ̃_j m_c) for the kernel/input paths.
                     for j in 0..<k { gphi[j] = 0 }
+                    if !kernelGradients, let sinesBase, ctxSlots[row] >= 0 {
+                        // The lattice cache's sinusoids: only the weights' gradient is needed.
+                        let sines = sinesBase + Int(ctxSlots[row]) &* k &* cCount
+                        for j in 0..<k {
+                            let wRow = target + Int(ids[j]) &* cCount
+                            c = 0
+                            while c < cCount {
+                                let lanes = min(8, cCount &- c)
+                                let gy = SIMDLanes.load(dy + c, lanes)
+                                let sj = SIMDLanes.load(sines + (j &* cCount &+ c), lanes)
+                                SIMDLanes.store(SIMDLanes.load(wRow + c, lanes) + gy * sj, wRow + c, lanes)
+                                c &+= 8
+                            }
+                        }
+                        continue
+                    }
                     for j in 0..<k {
                         let i = Int(ids[j])
                         let wRow = target + i &* cCount
@@ -388,7 +484,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                         while c < cCount {
                             let lanes = min(8, cCount &- c)
                             let freq = SIMDLanes.load(m + c, lanes)
-                            let sc = VectorMath.sincos(SIMD8(repeating: phi[j]) * freq)
+                            let sc = RBFEncoding.sinusoids(phi[j], freq)
                             let gy = SIMDLanes.load(dy + c, lanes)
                             SIMDLanes.store(SIMDLanes.load(wRow + c, lanes) + gy * sc.sin, wRow + c, lanes)
                             if kernelGradients {
@@ -401,7 +497,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                     }
                     guard kernelGradients else { continue }
                     // dL/dφ_j through the normaliser: detached (1/S) or, for tests, full ((G_j − Σ G_i φ̃_i)/S).
-                    let inverse = ctx.inverseSum.pointer[row]
+                    let inverse = ctxInverse[row]
                     var mix: Float = 0
                     if norm && full { for j in 0..<k { mix += gphi[j] * phi[j] } }
                     for j in 0..<k { gphi[j] = (gphi[j] - mix) * inverse }
@@ -462,15 +558,20 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                 for i in range { block[i] += part[i] }
             }
         }
+        // The grid columns' bias: each column summed over the rows in order, 8 columns at a time.
+        var c = 0
+        while c < g {
+            let lanes = min(8, g &- c)
+            var acc = SIMDLanes.load(block + (bo &+ c), lanes)
+            for row in 0..<batch { acc += SIMDLanes.load(outputGradient + (row &* width &+ c), lanes) }
+            SIMDLanes.store(acc, block + (bo &+ c), lanes)
+            c &+= 8
+        }
         if let inputGradient {
             if g > 0 {
                 let gx = ctx.gridInputGradient.pointer
                 for i in 0..<(batch * d) { inputGradient[i] += gx[i] }
             }
-        }
-        // Bias of the grid columns.
-        if g > 0 {
-            for row in 0..<batch { for j in 0..<g { block[bo &+ j] += outputGradient[row &* width &+ j] } }
         }
     }
 }
