@@ -4,9 +4,8 @@ import Foundation
 import TensorCore
 import Testing
 
-/// The RBF encoding's lattice cache (each pixel centre's neighbours, φ̃ and sinusoids computed once): results
-/// are bit-identical to computing every point, points off the lattice still work, and a change of kernels
-/// refills it.
+/// The RBF encoding's lattice cache (each pixel centre's neighbours and φ̃ computed once): results are
+/// bit-identical to computing every point, points off the lattice still work, and a change of kernels refills it.
 struct LatticeNeighbourCacheTests {
     /// A `width × height` lattice of pixel centres, computed as `ImageTask` does.
     static func lattice(width: Int, height: Int) -> InputLattice {
@@ -64,7 +63,7 @@ struct LatticeNeighbourCacheTests {
     }
 
     /// Two trainers from one seed, one with the lattice cache: identical parameters after training steps on
-    /// lattice batches (the cache's sinusoids feed the weights' gradient).
+    /// lattice batches.
     /// With trainable kernels the cache is not used (the kernels move every step), and training is unchanged too.
     @Test(arguments: [false, true])
     func trainingWithTheCacheIsBitIdentical(trainableKernels: Bool) throws {
@@ -100,11 +99,29 @@ struct LatticeNeighbourCacheTests {
         #expect(plain == cached)
     }
 
-    @Test func memoryLimitsDropTheSinusoidsFirst() throws {
+    @Test func memoryLimitsAndForeignPointsLimitTheCache() throws {
         let lattice = LatticeNeighbourCacheTests.lattice(width: 8, height: 8)
-        #expect(LatticeNeighbourCache(lattice: lattice, neighbours: 3, channels: 4)?.sines != nil)
-        let withoutSines = LatticeNeighbourCache(lattice: lattice, neighbours: 3, channels: 4, maxEntries: 64 * 3, maxSineEntries: 64 * 3 * 4 - 1)
-        #expect(withoutSines != nil && withoutSines?.sines == nil)
-        #expect(LatticeNeighbourCache(lattice: lattice, neighbours: 3, channels: 4, maxEntries: 64 * 3 - 1) == nil)
+        #expect(LatticeNeighbourCache(lattice: lattice, neighbours: 3, maxWords: 64 * 8) != nil)
+        #expect(LatticeNeighbourCache(lattice: lattice, neighbours: 3, maxWords: 64 * 8 - 1) == nil)
+        // Points that are not the pixel centres: no cache (every point is then computed).
+        let shifted = LatticeNeighbourCacheTests.lattice(width: 8, height: 8)
+        shifted.points[5] += 1e-3
+        #expect(LatticeNeighbourCache(lattice: shifted, neighbours: 3) == nil)
+    }
+
+    /// Slots run through 8 × 8 tiles: every pixel of a ragged lattice gets its own slot, found from its centre.
+    @Test func everyPixelHasItsOwnSlot() throws {
+        let lattice = LatticeNeighbourCacheTests.lattice(width: 19, height: 10)
+        let cache = try #require(LatticeNeighbourCache(lattice: lattice, neighbours: 1))
+        #expect(cache.slotCount == 3 * 2 * 64)
+        var seen = Set<Int>()
+        let view = cache.view
+        for i in 0..<(19 * 10) {
+            let record = try #require(view.record(of: lattice.points.pointer + 2 * i))
+            let slot = (record - view.records) / view.recordBytes
+            #expect(slot >= 0 && slot < cache.slotCount && (record - view.records) % view.recordBytes == 0)
+            seen.insert(slot)
+        }
+        #expect(seen.count == 19 * 10)
     }
 }

@@ -149,6 +149,7 @@ struct RBFEncodingTests {
             (#"{"otype": "RBF", "n_kernels": 30, "frequencies": [0, 1]}"#, "encoding.frequencies", "0 < lowest"),
             (#"{"otype": "RBF", "n_kernels": 30, "frequencies": "high"}"#, "encoding.frequencies", "array"),
             (#"{"otype": "RBF", "n_kernels": 30, "n_channels": 0}"#, "encoding.n_channels", "1...4096"),
+            (#"{"otype": "RBF", "n_kernels": 30, "weight_lr_scale": -1}"#, "encoding.weight_lr_scale", "0"),
             (#"{"otype": "RBF", "n_kernels": 30, "kernels": 4}"#, "encoding.kernels", "unknown key"),
             (#"{"otype": "RBF", "n_kernels": 30, "grid": {"otype": "HashGrid", "n_levels": 0}}"#, "encoding.grid.n_levels", "1...128"),
             (#"{"otype": "RBF", "n_kernels": 30, "grid": {"otype": "HashGrid", "levels": 4}}"#, "encoding.grid.levels", "unknown key"),

@@ -226,8 +226,6 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
     /// Per batch: each point's neighbour ids and normalised φ̃ (`[capacity, k]`), 1/S, and grid scratch.
     final class Context: ModuleContext {
         let ids: UnsafeMutablePointer<Int32>
-        /// Each row's lattice-cache slot, or −1 when it was computed.
-        let slots: UnsafeMutablePointer<Int32>
         let phi: FloatBuffer
         let inverseSum: FloatBuffer
         let gridOutput: FloatBuffer
@@ -238,8 +236,6 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
             let k = module.neighbours, g = module.gridWidth
             ids = .allocate(capacity: max(capacity * k, 1))
             ids.initialize(repeating: 0, count: max(capacity * k, 1))
-            slots = .allocate(capacity: max(capacity, 1))
-            slots.initialize(repeating: -1, count: max(capacity, 1))
             phi = FloatBuffer(count: capacity * k)
             inverseSum = FloatBuffer(count: capacity)
             gridOutput = FloatBuffer(count: capacity * g)
@@ -248,7 +244,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
             gridContext = module.grid?.makeContext(capacity: capacity)
             super.init(capacity: capacity)
         }
-        deinit { ids.deallocate(); slots.deallocate() }
+        deinit { ids.deallocate() }
     }
 
     public func makeContext(capacity: Int) -> ModuleContext { Context(capacity: capacity, module: self) }
@@ -257,7 +253,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
     /// is filled on the next forward pass and refilled whenever the centres or shapes change; with trainable
     /// kernels it is not used.
     public func useLattice(_ lattice: InputLattice) {
-        latticeCache = inputWidth == 2 ? LatticeNeighbourCache(lattice: lattice, neighbours: neighbours, channels: channels) : nil
+        latticeCache = inputWidth == 2 ? LatticeNeighbourCache(lattice: lattice, neighbours: neighbours) : nil
     }
 
     /// Rebuilds the kernel index when the centres differ from those it was built from, and marks the lattice
@@ -276,19 +272,11 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         if cache.isFilled && memcmp(shapeValues, cachedShapes.pointer, shapeCount * 4) == 0 { return }
         cachedShapes.pointer.update(from: shapeValues, count: shapeCount)
         let centresRead = UnsafePointer(indexedCentres.pointer), shapesRead = UnsafePointer(cachedShapes.pointer)
-        let m = UnsafePointer(frequencyBuffer.pointer), cCount = channels
-        cache.fill(pool: pool, { x, ids, phi in
+        cache.fill(pool: pool) { x, ids, phi in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: neighbours) { distances in
                 neighbourhood(x, ids: ids, phi: phi, distances: distances.baseAddress!, centres: centresRead, shapes: shapesRead)
             }
-        }, sinusoids: { phi, c in RBFEncoding.sinusoids(phi, SIMDLanes.load(m + c, min(8, cCount &- c))).sin })
-    }
-
-    /// sin and cos of φ̃·m_c for the (up to) 8 frequencies in `frequencies`: the one place they are computed, so
-    /// cached and computed sinusoids agree bit for bit.
-    @inline(__always)
-    static func sinusoids(_ phi: Float, _ frequencies: SIMD8<Float>) -> (sin: SIMD8<Float>, cos: SIMD8<Float>) {
-        VectorMath.sincos(SIMD8(repeating: phi) * frequencies)
+        }
     }
 
     /// The k nearest kernels of `x`, their φ (normalised when `normalize`) into `phi`; returns 1/(Σφ + 1e-8)
@@ -367,7 +355,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         let m = UnsafePointer(frequencyBuffer.pointer)
         let cache = trainableKernels ? nil : latticeCache?.view
         // Raw pointers for the row loop (no reference counting inside it).
-        let ctxIds = ctx?.ids, ctxPhi = ctx?.phi.pointer, ctxInverse = ctx?.inverseSum.pointer, ctxSlots = ctx?.slots
+        let ctxIds = ctx?.ids, ctxPhi = ctx?.phi.pointer, ctxInverse = ctx?.inverseSum.pointer
         pool.parallelRanges(batch, granularity: 64) { _, range in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { idBuffer in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * k) { floatBuffer in
@@ -377,16 +365,12 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                     let ids = ctxIds.map { $0 + row &* k } ?? localIds
                     let phi = ctxPhi.map { $0 + row &* k } ?? phiLocal
                     let inverse: Float
-                    var cachedSines: UnsafePointer<Float>? = nil
-                    if let cache, let s = cache.slot(of: x) {
-                        ids.update(from: cache.ids + s &* k, count: k)
-                        phi.update(from: cache.phi + s &* k, count: k)
-                        inverse = cache.inverseSum[s]
-                        cachedSines = cache.sines.map { $0 + s &* k &* cCount }
-                        ctxSlots?[row] = Int32(s)
+                    if let cache, let record = cache.record(of: x) {
+                        let cachedIds = cache.ids(record), cachedPhi = cache.phi(record)
+                        for j in 0..<k { ids[j] = cachedIds[j]; phi[j] = cachedPhi[j] }
+                        inverse = cachedPhi[k]
                     } else {
                         inverse = neighbourhood(x, ids: ids, phi: phi, distances: distances, centres: centres, shapes: shapeValues)
-                        ctxSlots?[row] = -1
                     }
                     ctxInverse?[row] = inverse
                     let out = output + (row &* width &+ g)
@@ -394,17 +378,10 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                     while c < cCount {
                         let lanes = min(8, cCount &- c)
                         var acc = SIMDLanes.load(bias + c, lanes)
-                        if let cachedSines {
-                            for j in 0..<k {
-                                let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
-                                acc += w * SIMDLanes.load(cachedSines + (j &* cCount &+ c), lanes)
-                            }
-                        } else {
-                            let freq = SIMDLanes.load(m + c, lanes)
-                            for j in 0..<k {
-                                let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
-                                acc += w * RBFEncoding.sinusoids(phi[j], freq).sin
-                            }
+                        let freq = SIMDLanes.load(m + c, lanes)
+                        for j in 0..<k {
+                            let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
+                            acc += w * VectorMath.sincos(SIMD8(repeating: phi[j]) * freq).sin
                         }
                         SIMDLanes.store(acc, out + c, lanes)
                         c &+= 8
@@ -435,8 +412,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         let centres = UnsafePointer(v + centresOffset), shapeValues = UnsafePointer(v + shapesOffset)
         let m = UnsafePointer(frequencyBuffer.pointer), sw = shapeWidth, norm = normalize, full = differentiateNormalizer
         let trainable = trainableKernels
-        let sinesBase = trainableKernels ? nil : latticeCache?.view.sines
-        let ctxIds = ctx.ids, ctxPhi = UnsafePointer(ctx.phi.pointer), ctxSlots = UnsafePointer(ctx.slots)
+        let ctxIds = ctx.ids, ctxPhi = UnsafePointer(ctx.phi.pointer)
         let ctxInverse = UnsafePointer(ctx.inverseSum.pointer)
         let halves = WorkerPool.split(batch, into: 2, granularity: 64)
         partial.fill(0)
@@ -460,22 +436,6 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                     }
                     // Weights; G_j = Σ_c dy_c w_jc m_c cos(φ̃_j m_c) for the kernel/input paths.
                     for j in 0..<k { gphi[j] = 0 }
-                    if !kernelGradients, let sinesBase, ctxSlots[row] >= 0 {
-                        // The lattice cache's sinusoids: only the weights' gradient is needed.
-                        let sines = sinesBase + Int(ctxSlots[row]) &* k &* cCount
-                        for j in 0..<k {
-                            let wRow = target + Int(ids[j]) &* cCount
-                            c = 0
-                            while c < cCount {
-                                let lanes = min(8, cCount &- c)
-                                let gy = SIMDLanes.load(dy + c, lanes)
-                                let sj = SIMDLanes.load(sines + (j &* cCount &+ c), lanes)
-                                SIMDLanes.store(SIMDLanes.load(wRow + c, lanes) + gy * sj, wRow + c, lanes)
-                                c &+= 8
-                            }
-                        }
-                        continue
-                    }
                     for j in 0..<k {
                         let i = Int(ids[j])
                         let wRow = target + i &* cCount
@@ -484,7 +444,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                         while c < cCount {
                             let lanes = min(8, cCount &- c)
                             let freq = SIMDLanes.load(m + c, lanes)
-                            let sc = RBFEncoding.sinusoids(phi[j], freq)
+                            let sc = VectorMath.sincos(SIMD8(repeating: phi[j]) * freq)
                             let gy = SIMDLanes.load(dy + c, lanes)
                             SIMDLanes.store(SIMDLanes.load(wRow + c, lanes) + gy * sc.sin, wRow + c, lanes)
                             if kernelGradients {
