@@ -104,6 +104,9 @@ func nerfSceneText(training: String = "\"steps\": 40, \"batch_size\": 16384, \"e
             ("{\"task\": \"nerf\", \"data\": {\"transforms\": \"\(dir)/nowhere\"}}", "nowhere"),
             (sdfSceneText(extra: ", \"rgb_network\": {\"otype\": \"MLP\"}"), "rgb_network"),
             (nerfSceneText(nerf: "\"background\": [2, 0, 0]"), "background"),
+            (nerfSceneText(nerf: "\"rbf_init_steps\": -1"), "nerf.rbf_init_steps"),
+            (nerfSceneText(nerf: "\"rbf_init_steps\": 2.5"), "nerf.rbf_init_steps"),
+            (nerfSceneText(nerf: "\"rbf_init_steps\": \"many\""), "nerf.rbf_init_steps"),
         ]
         for (k, (text, key)) in cases.enumerated() {
             let scene = writeFile(dir, "bad\(k).json", text)

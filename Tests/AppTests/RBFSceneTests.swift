@@ -1,10 +1,12 @@
 import FieldIO
 import Foundation
+import Render
 import Testing
 @testable import App
 
 /// Scenes with the RBF (NeuRBF) encoding through the whole fit loop: the data-driven kernel initialisation
-/// runs, the fit converges, reruns and resumes are bit-identical (the kernels live in the checkpoint).
+/// runs (NeRF: from a hash-grid pre-fit, and it places the kernels on the shapes), the fit converges, reruns and
+/// resumes are bit-identical (the kernels live in the checkpoint).
 @Suite(.serialized) struct RBFSceneTests {
     static let imageEncoding = #"{"otype": "RBF", "n_kernels": 500, "n_channels": 16, "frequencies": [0.125, 64], "grid": {"otype": "HashGrid", "n_levels": 2, "n_features_per_level": 2, "log2_hashmap_size": 12, "base_resolution": 8, "per_level_scale": 4}}"#
     static let imageNetwork = #"{"otype": "FullyFusedMLP", "n_neurons": 32, "n_hidden_layers": 2, "use_biases": true, "first_activation": "SineResidual", "sine_frequencies": [10, 100], "output_activation": "None"}"#
@@ -28,6 +30,72 @@ import Testing
         let r = runFieldfit(["--resume", dir + "/split", "--steps", "120", "--quiet", "--threads", "2"])
         #expect(r.status == 0, "\(r.stderr)")
         for file in ["parameters.safetensors", "optimizer.safetensors"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/checkpoint/" + file))
+            let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/split/checkpoint/" + file))
+            #expect(a == b, "\(file) differs after resume")
+        }
+        #expect(number(try finalMetrics(dir + "/split")["psnr"]) == number(try finalMetrics(dir + "/straight")["psnr"]))
+    }
+
+    static let nerfEncoding = #"{"otype": "RBF", "n_kernels": 300, "n_neighbors": 5, "kernel": "InverseQuadratic", "normalize": false, "alpha": 0.3, "n_channels": 8, "frequencies": [0.125, 16], "grid": {"otype": "HashGrid", "n_levels": 6, "n_features_per_level": 2, "log2_hashmap_size": 14, "base_resolution": 8}}"#
+
+    /// The procedural NeRF scene with `nerfEncoding` and the given `nerf.rbf_init_steps`, written into `dir`.
+    static func nerfScene(_ dir: String, initSteps: Int, training: String = "\"steps\": 20, \"batch_size\": 8192, \"eval_every_steps\": 10") -> String {
+        let original = nerfSceneText(training: training, nerf: "\"grid_resolution\": 32, \"steps_per_diagonal\": 256, \"rbf_init_steps\": \(initSteps)")
+        let start = original.range(of: "\"encoding\":")!, end = original.range(of: "\"nerf\":")!
+        let text = original.replacingCharacters(in: start.lowerBound..<end.lowerBound, with: "\"encoding\": \(nerfEncoding),\n  ")
+        return writeFile(dir, "nerf-rbf-\(initSteps).json", text)
+    }
+
+    /// The RBF kernel centres of a NeRF run's model (`[K, 3]`, in the network's [0, 1]³ coordinates).
+    static func centres(_ run: FitRun) -> [Float] {
+        let segment = run.trainer.store.segments.first { $0.name == "density.encoding.centres" }!
+        return Array(run.trainer.store.values.array[segment.offset..<(segment.offset + segment.count)])
+    }
+
+    /// The fraction of `centres` within 0.04 (on some axis) of the procedural scene's shapes (its unit cube is the
+    /// network's, aabb_scale 1).
+    static func fractionNearShapes(_ centres: [Float]) -> Double {
+        let scene = ProceduralRadianceScene(), r: Float = 0.04
+        let offsets: [SIMD3<Float>] = [.zero, SIMD3(r, 0, 0), SIMD3(-r, 0, 0), SIMD3(0, r, 0), SIMD3(0, -r, 0), SIMD3(0, 0, r), SIMD3(0, 0, -r)]
+        var near = 0
+        for i in 0..<(centres.count / 3) {
+            let c = SIMD3(centres[3 * i], centres[3 * i + 1], centres[3 * i + 2])
+            if offsets.contains(where: { scene.contains(c + $0) }) { near += 1 }
+        }
+        return Double(near) / Double(centres.count / 3)
+    }
+
+    @Test func nerfKernelsGoWhereTheDensityIsAndRepeatExactly() throws {
+        let dir = temporaryFolder()
+        let scene = RBFSceneTests.nerfScene(dir, initSteps: 80)
+        let run = try FitRun(scene: try Scene.load(scene), quiet: true)
+        #expect(run.initializationNote?.contains("80-step hash-grid pre-fit") == true, "\(String(describing: run.initializationNote))")
+        let again = try FitRun(scene: try Scene.load(scene), quiet: true)
+        #expect(run.trainer.store.values.array == again.trainer.store.values.array, "the NeRF kernel initialisation is not deterministic")
+
+        let lattice = try FitRun(scene: try Scene.load(RBFSceneTests.nerfScene(dir, initSteps: 0)), quiet: true)
+        #expect(lattice.initializationNote?.contains("regular lattice (nerf.rbf_init_steps is 0)") == true,
+                "\(String(describing: lattice.initializationNote))")
+        // rbf_init_steps 0: the parameters are those the model was built with (kernels on the lattice).
+        let fresh = try TaskFactory.makeTrainer(lattice.scene, inputWidth: 6, outputWidth: 4)
+        #expect(lattice.trainer.store.values.array == fresh.store.values.array, "rbf_init_steps 0 moved the kernels")
+
+        let placed = RBFSceneTests.fractionNearShapes(RBFSceneTests.centres(run))
+        let regular = RBFSceneTests.fractionNearShapes(RBFSceneTests.centres(lattice))
+        print("RBFSceneTests: kernel centres near the shapes: \(placed) after the pre-fit, \(regular) on the lattice")
+        #expect(placed > 0.9, "\(placed) of the centres near the shapes after the pre-fit (lattice: \(regular))")
+        #expect(regular < 0.15, "\(regular) of the lattice centres near the shapes")
+    }
+
+    @Test func nerfSceneWithPrefitKernelsResumesExactly() throws {
+        let dir = temporaryFolder()
+        let scene = RBFSceneTests.nerfScene(dir, initSteps: 40)
+        #expect(runFieldfit([scene, "--out", dir + "/straight", "--quiet", "--threads", "2"]).status == 0)
+        #expect(runFieldfit([scene, "--out", dir + "/split", "--quiet", "--threads", "2", "--steps", "10"]).status == 0)
+        let r = runFieldfit(["--resume", dir + "/split", "--steps", "20", "--quiet", "--threads", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for file in ["parameters.safetensors", "optimizer.safetensors", "task.safetensors"] {
             let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/checkpoint/" + file))
             let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/split/checkpoint/" + file))
             #expect(a == b, "\(file) differs after resume")

@@ -20,7 +20,9 @@ protocol FitTask: AnyObject {
     /// Takes back what `checkpointTensors` saved, when a run is resumed or reopened.
     func restore(tensors: [String: SafeTensor], file: String) throws(FieldError)
     /// Weighted samples of the target for data-initialised modules (NeuRBF kernels), or nil when the task has none.
-    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples?
+    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) throws(FieldError) -> InitializationSamples?
+    /// Why `initializationSamples` gave none, for the start-of-run message.
+    var noInitializationReason: String { get }
     /// The fixed points the task trains and evaluates on (an image's pixel centres), for modules that cache
     /// per-point work (`LatticeCacheable`), or nil when its inputs are continuous.
     var inputLattice: InputLattice? { get }
@@ -36,7 +38,8 @@ protocol FitTask: AnyObject {
 extension FitTask {
     func checkpointTensors() -> [SafeTensor] { [] }
     func restore(tensors: [String: SafeTensor], file: String) throws(FieldError) {}
-    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) -> InitializationSamples? { nil }
+    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) throws(FieldError) -> InitializationSamples? { nil }
+    var noInitializationReason: String { "this task has no data-driven kernel initialisation" }
     var inputLattice: InputLattice? { nil }
 }
 

@@ -24,8 +24,8 @@ enum KernelInitialization {
         let modules = trainer.model.sampleInitializables
         guard !modules.isEmpty else { return nil }
         var rng = RandomGenerator(seed: seed, stream: 0xD47A_1417)
-        guard let samples = task.initializationSamples(rng: &rng, pool: pool) else {
-            return "RBF kernels: on a regular lattice (this task has no data-driven kernel initialisation)"
+        guard let samples = try task.initializationSamples(rng: &rng, pool: pool) else {
+            return "RBF kernels: on a regular lattice (\(task.noInitializationReason))"
         }
         let clock = ContinuousClock(), start = clock.now
         for module in modules where module.sampleDimensions == samples.dimensions {

@@ -14,6 +14,9 @@ public struct RadianceSettings: Equatable {
     public var coneAngle: Double?
     /// Background colour for evaluation and renders (training uses a random one per ray).
     public var background = SIMD3<Float>(1, 1, 1)
+    /// Steps of the hash-grid pre-fit whose density places NeuRBF kernels (`NeRFKernelPrefit`); 0 keeps the
+    /// kernels on their lattice. Only read when the model has an RBF encoding.
+    public var rbfInitSteps = 300
 
     public init() {}
 
@@ -25,6 +28,7 @@ public struct RadianceSettings: Equatable {
         gridUpdateEvery = try o.int("grid_update_every", default: gridUpdateEvery, in: 1...100_000)
         stepsPerDiagonal = try o.int("steps_per_diagonal", default: stepsPerDiagonal, in: 16...16384)
         maxSamplesPerRay = try o.int("max_samples_per_ray", default: maxSamplesPerRay, in: 1...16384)
+        rbfInitSteps = try o.int("rbf_init_steps", default: rbfInitSteps, in: 0...1_000_000)
         coneAngle = try o.double("cone_angle").map { v throws(FieldError) in
             guard v >= 0 && v <= 1 else { throw o.error("cone_angle", "expected a number in [0, 1], got \(v)") }
             return v
@@ -42,6 +46,7 @@ public struct RadianceSettings: Equatable {
         var members: [(key: String, value: JSONValue)] = [
             ("grid_resolution", .int(gridResolution)), ("grid_update_every", .int(gridUpdateEvery)),
             ("steps_per_diagonal", .int(stepsPerDiagonal)), ("max_samples_per_ray", .int(maxSamplesPerRay)),
+            ("rbf_init_steps", .int(rbfInitSteps)),
             ("background", .array([.double(Double(background.x)), .double(Double(background.y)), .double(Double(background.z))])),
         ]
         if let c = coneAngle { members.append(("cone_angle", .double(c))) }

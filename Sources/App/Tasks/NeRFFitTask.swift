@@ -125,14 +125,22 @@ final class NeRFFitTask: SteppingFitTask {
     }
 
     func trainStep(_ trainer: Trainer, step: Int, rng: inout RandomGenerator, pool: WorkerPool) -> (loss: Float, samples: Int) {
-        let t = training(trainer, resumed: step > 0)
-        // instant-ngp's schedule: every step at first, every `gridUpdateEvery` steps from step 16·gridUpdateEvery.
-        let interval = min(max(step / 16, 1), scene.radiance.gridUpdateEvery)
-        if step % interval == 0 { t.updateGrid(rng: &rng, pool: pool) }
-        let stats = t.step(rng: &rng, pool: pool)
+        let stats = training(trainer, resumed: step > 0).step(step, gridUpdateEvery: scene.radiance.gridUpdateEvery, rng: &rng, pool: pool)
         rays += stats.rays
         return (stats.loss, stats.samples)
     }
+
+    /// NeuRBF's NeRF initialisation: a `nerf.rbf_init_steps`-step hash-grid pre-fit on the training views
+    /// (`NeRFKernelPrefit`), its density × feature gradient on a lattice in the network's [0, 1]³ coordinates.
+    /// Every draw comes from `rng`, so it repeats exactly for a seed and thread count (and on resume).
+    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) throws(FieldError) -> InitializationSamples? {
+        let steps = scene.radiance.rbfInitSteps
+        guard steps > 0 else { return nil }
+        return try NeRFKernelPrefit.samples(views: trainViews, volume: volume, settings: scene.radiance, finestResolution: finestResolution,
+                                            steps: steps, rng: &rng, file: scene.file, pool: pool)
+    }
+
+    var noInitializationReason: String { "nerf.rbf_init_steps is 0" }
 
     /// Renders every test view; returns the per-view scores and the predictions.
     func renderTestViews(_ trainer: Trainer, pool: WorkerPool) -> (scores: [ViewScore], images: [Image]) {

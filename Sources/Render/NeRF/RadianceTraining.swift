@@ -186,6 +186,15 @@ public final class RadianceTraining {
         return StepStats(loss: loss, rays: kept, samples: sampleCount)
     }
 
+    /// Training step number `step` (0-based) of a fit, with instant-ngp's occupancy-grid schedule: the grid is
+    /// updated before every step at first, then every `min(step / 16, gridUpdateEvery)` steps (every
+    /// `gridUpdateEvery` from step 16·`gridUpdateEvery` on).
+    public func step(_ step: Int, gridUpdateEvery: Int, rng: inout RandomGenerator, pool: WorkerPool) -> StepStats {
+        let interval = min(max(step / 16, 1), gridUpdateEvery)
+        if step % interval == 0 { updateGrid(rng: &rng, pool: pool) }
+        return self.step(rng: &rng, pool: pool)
+    }
+
     /// Refreshes the occupancy grid from the network's current density (instant-ngp's update).
     public func updateGrid(rng: inout RandomGenerator, pool: WorkerPool) {
         grid.update(rng: &rng, pool: pool) { positions, count, sigma in evaluateDensity(positions, count, sigma, pool: pool) }
