@@ -49,15 +49,7 @@ import Testing
     @Test func resumeContinuesBitIdentically() throws {
         let dir = temporaryFolder()
         let scene = writeFile(dir, "s.json", sceneText(training: "\"steps\": 60, \"batch_size\": 2048, \"eval_every_steps\": 20"))
-        #expect(runFieldfit([scene, "--out", dir + "/straight", "--quiet", "--threads", "2"]).status == 0)
-        #expect(runFieldfit([scene, "--out", dir + "/split", "--quiet", "--threads", "2", "--steps", "25"]).status == 0)
-        let r = runFieldfit(["--resume", dir + "/split", "--steps", "60", "--quiet", "--threads", "2"])
-        #expect(r.status == 0, "\(r.stderr)")
-        for file in ["parameters.safetensors", "optimizer.safetensors"] {
-            let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/checkpoint/" + file))
-            let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/split/checkpoint/" + file))
-            #expect(a == b, "\(file) differs after resume")
-        }
+        try expectResumeIsBitIdentical(scene: scene, dir: dir, splitSteps: 25, totalSteps: 60)
         #expect(number(try finalMetrics(dir + "/split")["step"]) == 60)
     }
 

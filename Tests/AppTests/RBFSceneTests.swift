@@ -23,17 +23,9 @@ import Testing
         let lattice = try FitRun(scene: try Scene.load(scene), quiet: true)
         #expect(run.trainer.store.values.array == lattice.trainer.store.values.array, "the initialisation is not deterministic")
 
-        #expect(runFieldfit([scene, "--out", dir + "/straight", "--quiet", "--threads", "2"]).status == 0)
+        try expectResumeIsBitIdentical(scene: scene, dir: dir, splitSteps: 50, totalSteps: 120)
         let psnr = number(try finalMetrics(dir + "/straight")["psnr"])
         #expect(psnr > 28, "PSNR \(psnr)")
-        #expect(runFieldfit([scene, "--out", dir + "/split", "--quiet", "--threads", "2", "--steps", "50"]).status == 0)
-        let r = runFieldfit(["--resume", dir + "/split", "--steps", "120", "--quiet", "--threads", "2"])
-        #expect(r.status == 0, "\(r.stderr)")
-        for file in ["parameters.safetensors", "optimizer.safetensors"] {
-            let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/checkpoint/" + file))
-            let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/split/checkpoint/" + file))
-            #expect(a == b, "\(file) differs after resume")
-        }
         #expect(number(try finalMetrics(dir + "/split")["psnr"]) == number(try finalMetrics(dir + "/straight")["psnr"]))
     }
 
@@ -91,15 +83,8 @@ import Testing
     @Test func nerfSceneWithPrefitKernelsResumesExactly() throws {
         let dir = temporaryFolder()
         let scene = RBFSceneTests.nerfScene(dir, initSteps: 40)
-        #expect(runFieldfit([scene, "--out", dir + "/straight", "--quiet", "--threads", "2"]).status == 0)
-        #expect(runFieldfit([scene, "--out", dir + "/split", "--quiet", "--threads", "2", "--steps", "10"]).status == 0)
-        let r = runFieldfit(["--resume", dir + "/split", "--steps", "20", "--quiet", "--threads", "2"])
-        #expect(r.status == 0, "\(r.stderr)")
-        for file in ["parameters.safetensors", "optimizer.safetensors", "task.safetensors"] {
-            let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/checkpoint/" + file))
-            let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/split/checkpoint/" + file))
-            #expect(a == b, "\(file) differs after resume")
-        }
+        try expectResumeIsBitIdentical(scene: scene, dir: dir, splitSteps: 10, totalSteps: 20,
+                                       files: ["parameters.safetensors", "optimizer.safetensors", "task.safetensors"])
         #expect(number(try finalMetrics(dir + "/split")["psnr"]) == number(try finalMetrics(dir + "/straight")["psnr"]))
     }
 

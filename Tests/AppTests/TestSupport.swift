@@ -1,6 +1,7 @@
 import FieldIO
 import Foundation
 @testable import App
+import Testing
 
 /// A fresh temporary folder for one test.
 func temporaryFolder(_ name: String = #function) -> String {
@@ -57,3 +58,18 @@ func number(_ v: JSONValue?) -> Double {
     return .nan
 }
 
+
+/// Fits `scene` straight into `dir/straight`, and in two parts (`splitSteps`, then `--resume` to `totalSteps`)
+/// into `dir/split`; expects every run to succeed and each of `files` in the two checkpoints to be identical.
+func expectResumeIsBitIdentical(scene: String, dir: String, splitSteps: Int, totalSteps: Int,
+                                files: [String] = ["parameters.safetensors", "optimizer.safetensors"]) throws {
+    #expect(runFieldfit([scene, "--out", dir + "/straight", "--quiet", "--threads", "2"]).status == 0)
+    #expect(runFieldfit([scene, "--out", dir + "/split", "--quiet", "--threads", "2", "--steps", "\(splitSteps)"]).status == 0)
+    let r = runFieldfit(["--resume", dir + "/split", "--steps", "\(totalSteps)", "--quiet", "--threads", "2"])
+    #expect(r.status == 0, "\(r.stderr)")
+    for file in files {
+        let a = try Data(contentsOf: URL(fileURLWithPath: dir + "/straight/checkpoint/" + file))
+        let b = try Data(contentsOf: URL(fileURLWithPath: dir + "/split/checkpoint/" + file))
+        #expect(a == b, "\(file) differs after resume")
+    }
+}
