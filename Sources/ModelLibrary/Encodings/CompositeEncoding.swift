@@ -22,6 +22,8 @@ public final class CompositeEncoding: CompositeModule {
     public let outputWidth: Int
     /// First output column of each nested encoding.
     private let outputOffsets: [Int]
+    /// Each nested encoding's output width (kept so that a step builds no arrays).
+    private let outputWidths: [Int]
 
     /// Nested encodings reading `columns` of an `inputWidth`-column input.
     public init(nested: [DifferentiableModule], columns: [Range<Int>], inputWidth: Int) {
@@ -35,6 +37,7 @@ public final class CompositeEncoding: CompositeModule {
         var offsets: [Int] = [], total = 0
         for e in nested { offsets.append(total); total += e.outputWidth }
         outputOffsets = offsets
+        outputWidths = nested.map(\.outputWidth)
         outputWidth = total
     }
 
@@ -96,6 +99,8 @@ public final class CompositeEncoding: CompositeModule {
     /// input gradient, and its own context.
     final class Context: ModuleContext {
         let inputs, outputs, outputGradients, inputGradients: [FloatBuffer]
+        /// The pointers of `outputs`, `outputGradients` and `inputGradients`, made once so that a step builds no arrays.
+        let outputPointers, outputGradientPointers, inputGradientPointers: [UnsafeMutablePointer<Float>]
         let contexts: [ModuleContext?]
         init(capacity: Int, composite: CompositeEncoding, training: Bool) {
             let whole = composite.columns.map { $0.count == composite.inputWidth }
@@ -105,6 +110,9 @@ public final class CompositeEncoding: CompositeModule {
             outputGradients = composite.nested.map { FloatBuffer(count: t * $0.outputWidth) }
             inputGradients = composite.nested.map { FloatBuffer(count: t * $0.inputWidth) }
             contexts = composite.nested.map { training ? $0.makeContext(capacity: capacity) : nil }
+            outputPointers = outputs.map(\.pointer)
+            outputGradientPointers = outputGradients.map(\.pointer)
+            inputGradientPointers = inputGradients.map(\.pointer)
             super.init(capacity: capacity)
         }
     }
@@ -142,7 +150,7 @@ public final class CompositeEncoding: CompositeModule {
             let x = nestedInput(k, input, batch: batch, ctx, pool: pool)
             e.forward(input: x, output: ctx.outputs[k].pointer, batch: batch, context: ctx.contexts[k], pool: pool)
         }
-        let width = outputWidth, offsets = outputOffsets, outs = ctx.outputs.map(\.pointer), widths = nested.map(\.outputWidth)
+        let width = outputWidth, offsets = outputOffsets, outs = ctx.outputPointers, widths = outputWidths
         pool.parallelRanges(batch, granularity: 256) { _, rows in
             for i in rows {
                 for k in 0..<outs.count {
@@ -156,7 +164,7 @@ public final class CompositeEncoding: CompositeModule {
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, context: ModuleContext, pool: WorkerPool) {
         guard let ctx = context as? Context else { preconditionFailure("CompositeEncoding: wrong context type") }
         guard batch > 0 else { return }
-        let width = outputWidth, offsets = outputOffsets, grads = ctx.outputGradients.map(\.pointer), widths = nested.map(\.outputWidth)
+        let width = outputWidth, offsets = outputOffsets, grads = ctx.outputGradientPointers, widths = outputWidths
         pool.parallelRanges(batch, granularity: 256) { _, rows in
             for i in rows {
                 for k in 0..<grads.count {
@@ -172,7 +180,7 @@ public final class CompositeEncoding: CompositeModule {
                        batch: batch, context: ctx.contexts[k]!, pool: pool)
         }
         guard let dx = inputGradient else { return }
-        let w = inputWidth, ranges = columns, dins = ctx.inputGradients.map(\.pointer)
+        let w = inputWidth, ranges = columns, dins = ctx.inputGradientPointers
         pool.parallelRanges(batch, granularity: 256) { _, rows in
             for i in rows {
                 let row = dx + i &* w
