@@ -41,16 +41,10 @@ public final class Trainer {
     /// One optimisation step on `batch` rows of `input` and `target`; returns the mean loss.
     @discardableResult
     public func step(input: UnsafePointer<Float>, target: UnsafePointer<Float>, batch: Int, pool: WorkerPool) -> Float {
-        precondition(batch <= batchCapacity, "Trainer.step: batch larger than the capacity")
-        store.zeroGradients()
-        model.forward(input: input, output: output.pointer, batch: batch, context: context, pool: pool)
-        let value = loss.evaluate(prediction: output.pointer, target: target, gradient: outputGradient.pointer,
-                                  count: batch * model.outputWidth, pool: pool)
-        model.backward(input: input, output: output.pointer, outputGradient: outputGradient.pointer,
-                       inputGradient: nil, batch: batch, context: context, pool: pool)
-        optimizer.step(store, pool: pool)
-        for module in constrained { module.applyConstraints() }
-        return value
+        let count = batch * model.outputWidth
+        return step(input: input, batch: batch, pool: pool) { prediction, gradient in
+            loss.evaluate(prediction: prediction, target: target, gradient: gradient, count: count, pool: pool)
+        }
     }
 
     /// One optimisation step for a loss that is not a function of each output row alone (NeRF: colours
