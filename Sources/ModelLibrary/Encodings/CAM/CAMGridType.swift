@@ -10,12 +10,6 @@ public enum CAMGridType: String, CaseIterable, Sendable {
     /// The config spellings.
     public static let names: [String] = allCases.map(\.rawValue)
 
-    /// The type called `name` (any case), or nil.
-    public init?(name: String) {
-        guard let t = CAMGridType.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else { return nil }
-        self = t
-    }
-
     /// The natural grid for `dimensions` coordinates: Plane for 2, TriPlane for 3, PerAxis otherwise.
     public static func defaultType(dimensions: Int) -> CAMGridType {
         dimensions == 2 ? .plane : (dimensions == 3 ? .triPlane : .perAxis)

@@ -45,7 +45,7 @@ extension CAMTrunk {
             throw g.error("dims", "\(dims) does not match the \(d)-D \(coordinates) the grid is indexed by")
         }
         let typeName = try g.choice("type", CAMGridType.names, default: CAMGridType.defaultType(dimensions: d).rawValue)
-        let type = CAMGridType(name: typeName)!
+        let type = CAMGridType(rawValue: typeName)!
         if let need = type.requiredDimensions, need != d {
             let other = d == 2 ? "Plane or PerAxis" : (d == 3 ? "TriPlane or PerAxis" : "PerAxis")
             throw g.error("type", "a \(type.rawValue) grid needs \(need)-D coordinates, but it is indexed by the \(d)-D \(coordinates); use \(other)")
@@ -78,9 +78,6 @@ extension CAMTrunk {
         guard channels == 1 || channels == width else {
             throw g.error("n_features", "expected 1 (one scale and shift per point) or n_neurons (\(width), per feature), got \(channels)")
         }
-        var floats = 0.0
-        for axes in type.factorAxes(dimensions: d) { floats += axes.reduce(1.0) { $0 * Double(resolutions[$1]) } * Double(2 * channels) }
-        try MemoryBudget.check(bytes: floats * 16, what: "a CAM grid (\(Int(floats)) parameters)", file: g.file, location: g.keyPath("resolution"))
         return CAMGrid(type: type, dimensions: d, resolutions: resolutions, channels: channels)
     }
 }

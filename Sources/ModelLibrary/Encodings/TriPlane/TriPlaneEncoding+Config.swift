@@ -9,7 +9,7 @@ extension TriPlaneEncoding {
         let resolution = try config.int("resolution", default: 128)
         let levels = try config.int("n_levels", default: 1)
         let scale = try config.double("per_level_scale", default: 2)
-        let reduction = TriPlaneReduction(name: try config.choice("reduction", TriPlaneReduction.names, default: "Sum"))!
+        let reduction = TriPlaneReduction(rawValue: try config.choice("reduction", TriPlaneReduction.names, default: "Sum"))!
         let lrScale = try config.double("learning_rate_scale", default: 1, in: 0...1e6)
         guard features <= 4096 else { throw config.error("n_features", "expected at most 4096 features per plane vertex, got \(features)") }
         guard levels <= 32 else { throw config.error("n_levels", "expected at most 32 levels, got \(levels)") }

@@ -9,10 +9,4 @@ public enum TriPlaneReduction: String, CaseIterable, Sendable {
 
     /// The config spellings.
     public static let names: [String] = allCases.map(\.rawValue)
-
-    /// The reduction called `name` (any case), or nil.
-    public init?(name: String) {
-        guard let r = TriPlaneReduction.allCases.first(where: { $0.rawValue.lowercased() == name.lowercased() }) else { return nil }
-        self = r
-    }
 }
