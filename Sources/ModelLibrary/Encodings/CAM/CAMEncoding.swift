@@ -55,16 +55,15 @@ public final class CAMEncoding: CompositeModule {
         trunk.initializeParameters(&t)
     }
 
-    /// The encoded batch and its gradient, the two input-gradient parts, and the children's contexts.
+    /// The encoded batch and its gradient, the trunk's coordinate gradient, and the children's contexts.
     final class Context: ModuleContext {
-        let encoded, encodedGradient, encodingInputGradient, coordinateGradient: FloatBuffer
+        let encoded, encodedGradient, coordinateGradient: FloatBuffer
         let encodingContext: ModuleContext?
         let trunkContext: CAMTrunk.Context?
         init(capacity: Int, cam: CAMEncoding, training: Bool) {
             let t = training ? capacity : 0
             encoded = FloatBuffer(count: capacity * cam.encoding.outputWidth)
             encodedGradient = FloatBuffer(count: t * cam.encoding.outputWidth)
-            encodingInputGradient = FloatBuffer(count: t * cam.inputWidth)
             coordinateGradient = FloatBuffer(count: t * cam.inputWidth)
             encodingContext = training ? cam.encoding.makeContext(capacity: capacity) : nil
             trunkContext = training ? cam.trunk.makeContext(capacity: capacity) : nil
@@ -108,14 +107,15 @@ public final class CAMEncoding: CompositeModule {
                        batch: batch, context: trunkContext, pool: pool)
         if encodingNeedsGradient {
             encoding.backward(input: input, output: ctx.encoded.pointer, outputGradient: ctx.encodedGradient.pointer,
-                              inputGradient: wantsInput ? ctx.encodingInputGradient.pointer : nil,
+                              inputGradient: inputGradient,
                               batch: batch, context: encodingContext, pool: pool)
         }
         guard let dx = inputGradient else { return }
-        let a = ctx.encodingInputGradient.pointer, b = ctx.coordinateGradient.pointer
+        // The encoding wrote its input gradient into dx; add the trunk's coordinate gradient.
+        let b = ctx.coordinateGradient.pointer
         let n = batch * inputWidth
         pool.parallelRanges(n, granularity: 1_024) { _, range in
-            for i in range { dx[i] = a[i] + b[i] }
+            for i in range { dx[i] += b[i] }
         }
     }
 }
