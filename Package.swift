@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // The one compiler intrinsic Swift lacks: software prefetch (header only).
+        .systemLibrary(name: "CPrefetch"),
         // Window and OpenGL: only fieldfit-viewer links these (the CLI and the tests never need X or GL).
         .systemLibrary(name: "CGLFW", pkgConfig: "glfw3", providers: [.apt(["libglfw3-dev"])]),
         .systemLibrary(name: "CGL", pkgConfig: "gl", providers: [.apt(["libgl-dev"])]),
@@ -28,7 +30,7 @@ let package = Package(
         // Layers, bottom to top.
         .target(name: "FieldIO", dependencies: ["CImageCodecs", "CPNG"]),
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "FieldIO"], swiftSettings: kernelFlags),
-        .target(name: "ModelLibrary", dependencies: ["TensorCore", "FieldIO"], swiftSettings: kernelFlags),
+        .target(name: "ModelLibrary", dependencies: ["TensorCore", "FieldIO", "CPrefetch"], swiftSettings: kernelFlags),
         .target(name: "Geometry", dependencies: ["TensorCore", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "Fields", dependencies: ["ModelLibrary", "Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "Render", dependencies: ["Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),

@@ -1,6 +1,7 @@
 import FieldIO
 import Foundation
 import TensorCore
+import CPrefetch
 
 /// NeuRBF's adaptive radial-basis encoding (`otype: "RBF"`), on inputs in [0, 1]^d (d = 2 or 3).
 ///
@@ -356,40 +357,85 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         let cache = trainableKernels ? nil : latticeCache?.view
         // Raw pointers for the row loop (no reference counting inside it).
         let ctxIds = ctx?.ids, ctxPhi = ctx?.phi.pointer, ctxInverse = ctx?.inverseSum.pointer
+        // Rows go in chunks, each in three passes: neighbours, sines, then the weight gather. Keeping the
+        // scattered reads (cache records, weight rows) in tight loops of their own lets the core overlap their
+        // cache misses; the sums are the same, in the same order, as one pass per row.
+        let chunk = RBFEncoding.rowChunk, stride = RBFEncoding.paddedChannels(cCount)
         pool.parallelRanges(batch, granularity: 64) { _, range in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: k) { idBuffer in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * k) { floatBuffer in
-                let localIds = idBuffer.baseAddress!, distances = floatBuffer.baseAddress!, phiLocal = distances + k
-                for row in range {
-                    let x = input + row &* d
-                    let ids = ctxIds.map { $0 + row &* k } ?? localIds
-                    let phi = ctxPhi.map { $0 + row &* k } ?? phiLocal
-                    let inverse: Float
-                    if let cache, let record = cache.record(of: x) {
-                        let cachedIds = cache.ids(record), cachedPhi = cache.phi(record)
-                        for j in 0..<k { ids[j] = cachedIds[j]; phi[j] = cachedPhi[j] }
-                        inverse = cachedPhi[k]
-                    } else {
-                        inverse = neighbourhood(x, ids: ids, phi: phi, distances: distances, centres: centres, shapes: shapeValues)
-                    }
-                    ctxInverse?[row] = inverse
-                    let out = output + (row &* width &+ g)
-                    var c = 0
-                    while c < cCount {
-                        let lanes = min(8, cCount &- c)
-                        var acc = SIMDLanes.load(bias + c, lanes)
-                        let freq = SIMDLanes.load(m + c, lanes)
-                        for j in 0..<k {
-                            let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
-                            acc += w * VectorMath.sincos(SIMD8(repeating: phi[j]) * freq).sin
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk &* k) { idBuffer in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk &* k &* (stride &+ 1) &+ k) { floatBuffer in
+                let localIds = idBuffer.baseAddress!, sines = floatBuffer.baseAddress!
+                let phiLocal = sines + chunk &* k &* stride, distances = phiLocal + chunk &* k
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let end = Swift.min(start &+ chunk, range.upperBound)
+                    // The next chunk's cache records are fetched ahead, so that their misses overlap this chunk's work.
+                    if let cache {
+                        for row in end..<Swift.min(end &+ chunk, range.upperBound) {
+                            if let record = cache.record(of: input + row &* d) { fieldfit_prefetch(record) }
                         }
-                        SIMDLanes.store(acc, out + c, lanes)
-                        c &+= 8
                     }
+                    // Each row's neighbour ids and φ̃ (and 1/Σφ).
+                    for row in start..<end {
+                        let x = input + row &* d
+                        let ids = ctxIds.map { $0 + row &* k } ?? localIds + (row &- start) &* k
+                        let phi = ctxPhi.map { $0 + row &* k } ?? phiLocal + (row &- start) &* k
+                        let inverse: Float
+                        if let cache, let record = cache.record(of: x) {
+                            let cachedIds = cache.ids(record), cachedPhi = cache.phi(record)
+                            for j in 0..<k { ids[j] = cachedIds[j]; phi[j] = cachedPhi[j] }
+                            inverse = cachedPhi[k]
+                        } else {
+                            inverse = neighbourhood(x, ids: ids, phi: phi, distances: distances, centres: centres,
+                                                    shapes: shapeValues)
+                        }
+                        ctxInverse?[row] = inverse
+                    }
+                    // sin(φ̃_j m_c), `stride` floats per neighbour, while the weight rows are fetched.
+                    for row in start..<end {
+                        let ids = ctxIds.map { $0 + row &* k } ?? localIds + (row &- start) &* k
+                        let phi = ctxPhi.map { $0 + row &* k } ?? phiLocal + (row &- start) &* k
+                        let rowSines = sines + (row &- start) &* k &* stride
+                        for j in 0..<k {
+                            let w = weights + Int(ids[j]) &* cCount
+                            fieldfit_prefetch(w)
+                            fieldfit_prefetch(w + (cCount &- 1))
+                            var c = 0
+                            while c < cCount {
+                                let freq = SIMDLanes.load(m + c, Swift.min(8, cCount &- c))
+                                SIMDLanes.store(VectorMath.sincos(SIMD8(repeating: phi[j]) * freq).sin,
+                                                rowSines + (j &* stride &+ c), 8)
+                                c &+= 8
+                            }
+                        }
+                    }
+                    // r_c = bias_c + Σ_j w_{ids[j],c} sin(φ̃_j m_c).
+                    for row in start..<end {
+                        let ids = ctxIds.map { $0 + row &* k } ?? localIds + (row &- start) &* k
+                        let rowSines = sines + (row &- start) &* k &* stride
+                        let out = output + (row &* width &+ g)
+                        var c = 0
+                        while c < cCount {
+                            let lanes = Swift.min(8, cCount &- c)
+                            var acc = SIMDLanes.load(bias + c, lanes)
+                            for j in 0..<k {
+                                let w = SIMDLanes.load(weights + (Int(ids[j]) &* cCount &+ c), lanes)
+                                acc += w * SIMDLanes.load(rowSines + (j &* stride &+ c), 8)
+                            }
+                            SIMDLanes.store(acc, out + c, lanes)
+                            c &+= 8
+                        }
+                    }
+                    start = end
                 }
             } }
         }
     }
+
+    /// Rows per chunk of the forward and backward row loops.
+    static let rowChunk = 32
+    /// C rounded up to whole eight-lane blocks (the stride of a neighbour's sines in the chunk buffers).
+    static func paddedChannels(_ channels: Int) -> Int { (channels + 7) & ~7 }
 
     public func backward(input: UnsafePointer<Float>, output: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                          inputGradient: UnsafeMutablePointer<Float>?, batch: Int, context: ModuleContext, pool: WorkerPool) {
@@ -415,106 +461,132 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         let ctxIds = ctx.ids, ctxPhi = UnsafePointer(ctx.phi.pointer)
         let ctxInverse = UnsafePointer(ctx.inverseSum.pointer)
         let halves = WorkerPool.split(batch, into: 2, granularity: 64)
-        partial.fill(0)
+        let chunk = RBFEncoding.rowChunk, stride = RBFEncoding.paddedChannels(cCount)
         let block = grad + weightsOffset, part = partial.pointer
         let bo = biasOffset - weightsOffset, co = centresOffset - weightsOffset, so = shapesOffset - weightsOffset
+        // Frozen kernels get no gradient: the partial then only needs the weights and the bias.
+        let partialCount = trainable ? blockCount : bo + width
+        part.update(repeating: 0, count: partialCount)
         pool.parallelFor(halves.count) { h in
             let target = h == 0 ? block : part
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { scratch in
-                let gphi = scratch.baseAddress!
-                for row in halves[h] {
-                    let x = input + row &* d
-                    let ids = ctxIds + row &* k, phi = ctxPhi + row &* k
-                    let dy = outputGradient + (row &* width &+ g)
-                    // The bias of the RBF columns (the grid columns' after the loop).
-                    var c = g
-                    while c < width {
-                        let lanes = min(8, width &- c)
-                        let b = target + (bo &+ c)
-                        SIMDLanes.store(SIMDLanes.load(b, lanes) + SIMDLanes.load(outputGradient + (row &* width &+ c), lanes), b, lanes)
-                        c &+= 8
-                    }
-                    // Weights; G_j = Σ_c dy_c w_jc m_c cos(φ̃_j m_c) for the kernel/input paths.
-                    for j in 0..<k { gphi[j] = 0 }
-                    for j in 0..<k {
-                        let i = Int(ids[j])
-                        let wRow = target + i &* cCount
-                        c = 0
-                        var gAcc = SIMD8<Float>(repeating: 0)
-                        while c < cCount {
-                            let lanes = min(8, cCount &- c)
-                            let freq = SIMDLanes.load(m + c, lanes)
-                            let sc = VectorMath.sincos(SIMD8(repeating: phi[j]) * freq)
-                            let gy = SIMDLanes.load(dy + c, lanes)
-                            SIMDLanes.store(SIMDLanes.load(wRow + c, lanes) + gy * sc.sin, wRow + c, lanes)
-                            if kernelGradients {
-                                let w = SIMDLanes.load(weights + (i &* cCount &+ c), lanes)
-                                gAcc += gy * w * freq * sc.cos
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: k &+ 2 &* chunk &* k &* stride) { scratch in
+                let gphi = scratch.baseAddress!, sines = gphi + k, cosines = sines + chunk &* k &* stride
+                var start = halves[h].lowerBound
+                while start < halves[h].upperBound {
+                    // A chunk's sin (and cos) of φ̃_j m_c first, apart from the scattered gradient adds, while the
+                    // gradient rows those adds will touch are fetched.
+                    let end = Swift.min(start &+ chunk, halves[h].upperBound)
+                    for row in start..<end {
+                        let phi = ctxPhi + row &* k, at = (row &- start) &* k &* stride
+                        for j in 0..<k {
+                            let wRow = target + Int(ctxIds[row &* k &+ j]) &* cCount
+                            fieldfit_prefetch(wRow)
+                            fieldfit_prefetch(wRow + (cCount &- 1))
+                            var c = 0
+                            while c < cCount {
+                                let freq = SIMDLanes.load(m + c, Swift.min(8, cCount &- c))
+                                let sc = VectorMath.sincos(SIMD8(repeating: phi[j]) * freq)
+                                SIMDLanes.store(sc.sin, sines + (at &+ j &* stride &+ c), 8)
+                                if kernelGradients { SIMDLanes.store(sc.cos, cosines + (at &+ j &* stride &+ c), 8) }
+                                c &+= 8
                             }
+                        }
+                    }
+                    for row in start..<end {
+                        let x = input + row &* d
+                        let rowSines = sines + (row &- start) &* k &* stride, rowCosines = cosines + (row &- start) &* k &* stride
+                        let ids = ctxIds + row &* k, phi = ctxPhi + row &* k
+                        let dy = outputGradient + (row &* width &+ g)
+                        // The bias of the RBF columns (the grid columns' after the loop).
+                        var c = g
+                        while c < width {
+                            let lanes = min(8, width &- c)
+                            let b = target + (bo &+ c)
+                            SIMDLanes.store(SIMDLanes.load(b, lanes) + SIMDLanes.load(outputGradient + (row &* width &+ c), lanes), b, lanes)
                             c &+= 8
                         }
-                        gphi[j] = SIMDLanes.sum(gAcc)
-                    }
-                    guard kernelGradients else { continue }
-                    // dL/dφ_j through the normaliser: detached (1/S) or, for tests, full ((G_j − Σ G_i φ̃_i)/S).
-                    let inverse = ctxInverse[row]
-                    var mix: Float = 0
-                    if norm && full { for j in 0..<k { mix += gphi[j] * phi[j] } }
-                    for j in 0..<k { gphi[j] = (gphi[j] - mix) * inverse }
-                    var dx = SIMD3<Float>(repeating: 0)
-                    for j in 0..<k {
-                        let i = Int(ids[j])
-                        let e = offset(x, centres + i &* d)
-                        let s = shapeValues + i &* sw
-                        let gp = gphi[j]
-                        var de = SIMD3<Float>(repeating: 0)
-                        let ds = target + (so &+ i &* sw)
-                        switch kernel {
-                        case .inverseQuadratic:
-                            let p = norm ? phi[j] / inverse : phi[j]
-                            let f = -gp * p * p          // dL/dq
-                            var ae = SIMD3<Float>(repeating: 0)
-                            if d == 2 {
-                                ae = SIMD3(s[0] * e.x + s[1] * e.y, s[1] * e.x + s[2] * e.y, 0)
-                            } else {
-                                ae = SIMD3(s[0] * e.x + s[1] * e.y + s[2] * e.z, s[1] * e.x + s[3] * e.y + s[4] * e.z,
-                                           s[2] * e.x + s[4] * e.y + s[5] * e.z)
+                        // Weights; G_j = Σ_c dy_c w_jc m_c cos(φ̃_j m_c) for the kernel/input paths.
+                        for j in 0..<k { gphi[j] = 0 }
+                        for j in 0..<k {
+                            let i = Int(ids[j])
+                            let wRow = target + i &* cCount
+                            c = 0
+                            var gAcc = SIMD8<Float>(repeating: 0)
+                            while c < cCount {
+                                let lanes = min(8, cCount &- c)
+                                let gy = SIMDLanes.load(dy + c, lanes)
+                                let sine = SIMDLanes.load(rowSines + (j &* stride &+ c), 8)
+                                SIMDLanes.store(SIMDLanes.load(wRow + c, lanes) + gy * sine, wRow + c, lanes)
+                                if kernelGradients {
+                                    let w = SIMDLanes.load(weights + (i &* cCount &+ c), lanes)
+                                    let freq = SIMDLanes.load(m + c, lanes)
+                                    gAcc += gy * w * freq * SIMDLanes.load(rowCosines + (j &* stride &+ c), 8)
+                                }
+                                c &+= 8
                             }
-                            de = 2 * f * ae
-                            if trainable {
-                                for a in 0..<d {
-                                    for b2 in a..<d {
-                                        let t = RBFKernel.triangleIndex(a, b2, dimensions: d)
-                                        ds[t] += f * (a == b2 ? e[a] * e[a] : 2 * e[a] * e[b2])
+                            gphi[j] = SIMDLanes.sum(gAcc)
+                        }
+                        guard kernelGradients else { continue }
+                        // dL/dφ_j through the normaliser: detached (1/S) or, for tests, full ((G_j − Σ G_i φ̃_i)/S).
+                        let inverse = ctxInverse[row]
+                        var mix: Float = 0
+                        if norm && full { for j in 0..<k { mix += gphi[j] * phi[j] } }
+                        for j in 0..<k { gphi[j] = (gphi[j] - mix) * inverse }
+                        var dx = SIMD3<Float>(repeating: 0)
+                        for j in 0..<k {
+                            let i = Int(ids[j])
+                            let e = offset(x, centres + i &* d)
+                            let s = shapeValues + i &* sw
+                            let gp = gphi[j]
+                            var de = SIMD3<Float>(repeating: 0)
+                            let ds = target + (so &+ i &* sw)
+                            switch kernel {
+                            case .inverseQuadratic:
+                                let p = norm ? phi[j] / inverse : phi[j]
+                                let f = -gp * p * p          // dL/dq
+                                var ae = SIMD3<Float>(repeating: 0)
+                                if d == 2 {
+                                    ae = SIMD3(s[0] * e.x + s[1] * e.y, s[1] * e.x + s[2] * e.y, 0)
+                                } else {
+                                    ae = SIMD3(s[0] * e.x + s[1] * e.y + s[2] * e.z, s[1] * e.x + s[3] * e.y + s[4] * e.z,
+                                               s[2] * e.x + s[4] * e.y + s[5] * e.z)
+                                }
+                                de = 2 * f * ae
+                                if trainable {
+                                    for a in 0..<d {
+                                        for b2 in a..<d {
+                                            let t = RBFKernel.triangleIndex(a, b2, dimensions: d)
+                                            ds[t] += f * (a == b2 ? e[a] * e[a] : 2 * e[a] * e[b2])
+                                        }
+                                    }
+                                }
+                            case .tent:
+                                let t = 1 - RBFEncoding.magnitude(e) * s[0]
+                                let tz: Float = d == 3 ? t.z : 1
+                                if t.x > 0 && t.y > 0 && tz > 0 {
+                                    let others = SIMD3<Float>(t.y * tz, t.x * tz, t.x * t.y)
+                                    let sign = SIMD3<Float>(e.x < 0 ? -1 : 1, e.y < 0 ? -1 : 1, e.z < 0 ? -1 : 1)
+                                    de = gp * others * (-s[0]) * sign
+                                    if d == 2 { de.z = 0 }
+                                    if trainable {
+                                        var dsum = -abs(e.x) * others.x - abs(e.y) * others.y
+                                        if d == 3 { dsum -= abs(e.z) * others.z }
+                                        ds[0] += gp * dsum
                                     }
                                 }
                             }
-                        case .tent:
-                            let t = 1 - RBFEncoding.magnitude(e) * s[0]
-                            let tz: Float = d == 3 ? t.z : 1
-                            if t.x > 0 && t.y > 0 && tz > 0 {
-                                let others = SIMD3<Float>(t.y * tz, t.x * tz, t.x * t.y)
-                                let sign = SIMD3<Float>(e.x < 0 ? -1 : 1, e.y < 0 ? -1 : 1, e.z < 0 ? -1 : 1)
-                                de = gp * others * (-s[0]) * sign
-                                if d == 2 { de.z = 0 }
-                                if trainable {
-                                    var dsum = -abs(e.x) * others.x - abs(e.y) * others.y
-                                    if d == 3 { dsum -= abs(e.z) * others.z }
-                                    ds[0] += gp * dsum
-                                }
-                            }
+                            dx += de
+                            if trainable { for a in 0..<d { target[co &+ i &* d &+ a] -= de[a] } }
                         }
-                        dx += de
-                        if trainable { for a in 0..<d { target[co &+ i &* d &+ a] -= de[a] } }
+                        if let inputGradient { for a in 0..<d { inputGradient[row &* d &+ a] = dx[a] } }
                     }
-                    if let inputGradient { for a in 0..<d { inputGradient[row &* d &+ a] = dx[a] } }
+                    start = end
                 }
             }
         }
         // The second half's partial, then the grid's input gradient.
         if halves.count > 1 {
-            let n = blockCount
-            pool.parallelRanges(n, granularity: 1024) { _, range in
+            pool.parallelRanges(partialCount, granularity: 1024) { _, range in
                 for i in range { block[i] += part[i] }
             }
         }
