@@ -1,4 +1,4 @@
-// Software prefetch for the hot loops of the tensor core (Swift has no prefetch intrinsic).
+// Software prefetch for hot loops (Swift has no prefetch intrinsic); used by the RBF encoding's row loops.
 #ifndef FIELDFIT_PREFETCH_H
 #define FIELDFIT_PREFETCH_H
 
