@@ -369,6 +369,9 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                 var start = range.lowerBound
                 while start < range.upperBound {
                     let end = Swift.min(start &+ chunk, range.upperBound)
+                    // The chunk's ids and φ̃: in the context when training (backward reads them), else local.
+                    let chunkIds = ctxIds.map { $0 + start &* k } ?? localIds
+                    let chunkPhi = ctxPhi.map { $0 + start &* k } ?? phiLocal
                     // The next chunk's cache records are fetched ahead, so that their misses overlap this chunk's work.
                     if let cache {
                         for row in end..<Swift.min(end &+ chunk, range.upperBound) {
@@ -378,8 +381,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                     // Each row's neighbour ids and φ̃ (and 1/Σφ).
                     for row in start..<end {
                         let x = input + row &* d
-                        let ids = ctxIds.map { $0 + row &* k } ?? localIds + (row &- start) &* k
-                        let phi = ctxPhi.map { $0 + row &* k } ?? phiLocal + (row &- start) &* k
+                        let ids = chunkIds + (row &- start) &* k, phi = chunkPhi + (row &- start) &* k
                         let inverse: Float
                         if let cache, let record = cache.record(of: x) {
                             let cachedIds = cache.ids(record), cachedPhi = cache.phi(record)
@@ -393,8 +395,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                     }
                     // sin(φ̃_j m_c), `stride` floats per neighbour, while the weight rows are fetched.
                     for row in start..<end {
-                        let ids = ctxIds.map { $0 + row &* k } ?? localIds + (row &- start) &* k
-                        let phi = ctxPhi.map { $0 + row &* k } ?? phiLocal + (row &- start) &* k
+                        let ids = chunkIds + (row &- start) &* k, phi = chunkPhi + (row &- start) &* k
                         let rowSines = sines + (row &- start) &* k &* stride
                         for j in 0..<k {
                             let w = weights + Int(ids[j]) &* cCount
@@ -411,7 +412,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                     }
                     // r_c = bias_c + Σ_j w_{ids[j],c} sin(φ̃_j m_c).
                     for row in start..<end {
-                        let ids = ctxIds.map { $0 + row &* k } ?? localIds + (row &- start) &* k
+                        let ids = chunkIds + (row &- start) &* k
                         let rowSines = sines + (row &- start) &* k &* stride
                         let out = output + (row &* width &+ g)
                         var c = 0
