@@ -48,6 +48,21 @@ import Testing
                       ["bad.json", "encoding", "GiB"])
     }
 
+    @Test func badAutomaticKernelCounts() {
+        let rbf = #"{"otype": "RBF", "n_channels": 16, "grid": {"otype": "HashGrid", "n_levels": 2, "log2_hashmap_size": 12, "base_resolution": 8}, "#
+        expectFailure(sceneText(encoding: rbf + #""n_kernels": "many"}"#), ["bad.json", "encoding.n_kernels", "\"auto\"", "many"])
+        // A reference smaller than the grid and network leaves no room for kernels.
+        expectFailure(sceneText(encoding: rbf + #""n_kernels": "auto", "auto_reference": {"otype": "Frequency", "n_frequencies": 4}}"#),
+                      ["bad.json", "encoding.n_kernels", "\"auto\" leaves room for 0 kernels", "make them smaller or give a number"])
+        expectFailure(sceneText(encoding: rbf + #""n_kernels": "auto", "auto_reference": {"otype": "HashGrid", "n_levels": 0}}"#),
+                      ["bad.json", "encoding.auto_reference.n_levels"])
+        expectFailure(sceneText(encoding: rbf + #""n_kernels": "auto", "auto_reference": 19}"#), ["bad.json", "encoding.auto_reference", "encoding object"])
+        expectFailure(sceneText(encoding: rbf + #""n_kernels": 40, "auto_reference": {"otype": "HashGrid"}}"#),
+                      ["bad.json", "encoding.auto_reference", "only with"])
+        expectFailure(sceneText(encoding: #"{"otype": "Composite", "nested": [{"otype": "RBF", "n_kernels": "auto"}]}"#),
+                      ["bad.json", "n_kernels", "top-level encoding"])
+    }
+
     @Test func missingImageAndNotAnImage() {
         let dir = temporaryFolder()
         writeFile(dir, "notes.png", "this is text, not a picture")

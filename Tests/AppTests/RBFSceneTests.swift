@@ -24,9 +24,46 @@ import Testing
         #expect(run.trainer.store.values.array == lattice.trainer.store.values.array, "the initialisation is not deterministic")
 
         try expectResumeIsBitIdentical(scene: scene, dir: dir, splitSteps: 50, totalSteps: 120)
+        // The resume took the kernels from the checkpoint instead of running k-means again, and kept the first
+        // run's initialisation time (reported apart from the training time).
+        let resumed = try FitRun.resume(from: dir + "/split", options: try Options.parse(["--resume", dir + "/split", "--quiet"]))
+        #expect(resumed.initializationNote == "RBF kernels: from the checkpoint", "\(String(describing: resumed.initializationNote))")
+        let kMeans = number(try finalMetrics(dir + "/split")["initialization_seconds"])
+        #expect(kMeans > 0 && kMeans < 60, "initialization_seconds \(kMeans)")
         let psnr = number(try finalMetrics(dir + "/straight")["psnr"])
         #expect(psnr > 28, "PSNR \(psnr)")
         #expect(number(try finalMetrics(dir + "/split")["psnr"]) == number(try finalMetrics(dir + "/straight")["psnr"]))
+    }
+
+    /// `"n_kernels": "auto"` fills the reference's parameter count (instant-ngp's 16 × 2 hash grid at 2^19 with the
+    /// scene's network, or `auto_reference`) to within one kernel, and the resolved count is what the run records.
+    @Test func automaticKernelCountMatchesTheReferenceParameterCount() throws {
+        let dir = temporaryFolder()
+        let network = #"{"otype": "FullyFusedMLP", "n_neurons": 32, "n_hidden_layers": 2, "output_activation": "Sigmoid"}"#
+        let grid = #""grid": {"otype": "HashGrid", "n_levels": 2, "n_features_per_level": 2, "log2_hashmap_size": 12, "base_resolution": 8, "per_level_scale": 4}"#
+        func build(_ encoding: String) throws -> FitRun {
+            let path = writeFile(dir, "auto.json", sceneText(encoding: encoding, network: network,
+                                                             training: "\"steps\": 2, \"batch_size\": 1024"))
+            var scene = try Scene.load(path)
+            scene.outputFolder = dir + "/run"
+            return try FitRun(scene: scene, quiet: true)
+        }
+        let references = [
+            #"{"otype": "HashGrid", "n_levels": 16, "n_features_per_level": 2, "log2_hashmap_size": 19, "base_resolution": 16}"#,
+            #"{"otype": "TriPlane", "n_levels": 2, "n_features": 8, "resolution": 32, "per_level_scale": 2}"#,
+        ]
+        for (n, reference) in references.enumerated() {
+            let referenceRun = try build(reference)
+            let extra = n == 0 ? "" : #", "auto_reference": \#(reference)"#
+            let run = try build(#"{"otype": "RBF", "n_kernels": "auto", "n_channels": 16, "frequencies": [0.125, 64], \#(grid)\#(extra)}"#)
+            let kernels = number(run.scene.encoding["n_kernels"])
+            #expect(kernels > 64, "\(kernels) kernels")
+            let budget = referenceRun.trainer.store.count, used = run.trainer.store.count
+            // Per kernel: 16 weights, a centre and a 2×2 shape (3 numbers).
+            #expect(used <= budget && budget - used < 16 + 2 + 3, "\(used) parameters against the reference's \(budget)")
+            #expect(run.scene.encoding["auto_reference"] == nil)
+            #expect(number(run.scene.resolvedJSON["encoding"]?["n_kernels"]) == kernels)
+        }
     }
 
     static let nerfEncoding = #"{"otype": "RBF", "n_kernels": 300, "n_neighbors": 5, "kernel": "InverseQuadratic", "normalize": false, "alpha": 0.3, "n_channels": 8, "frequencies": [0.125, 16], "grid": {"otype": "HashGrid", "n_levels": 6, "n_features_per_level": 2, "log2_hashmap_size": 14, "base_resolution": 8}}"#

@@ -34,8 +34,10 @@ struct RepresentationSceneTests {
 
     @Test(arguments: RepresentationSceneTests.files)
     func sceneBuildsItsModel(_ file: String) throws {
-        let scene = try Scene.load(RepresentationSceneTests.folder + "/" + file)
+        var scene = try Scene.load(RepresentationSceneTests.folder + "/" + file)
         let widths: (Int, Int) = scene.task == .image ? (2, 3) : (3, 1)
+        // Without the data, an `"n_kernels": "auto"` is resolved against a nominal finest resolution.
+        try KernelBudget.resolve(&scene, inputWidth: widths.0, outputWidth: widths.1, finestResolution: 512)
         let trainer = try TaskFactory.makeTrainer(scene, inputWidth: widths.0, outputWidth: widths.1)
         #expect(trainer.model.parameterCount > 0)
         let text = try String(contentsOfFile: RepresentationSceneTests.folder + "/" + file, encoding: .utf8).lowercased()

@@ -12,6 +12,8 @@ enum Checkpoint {
     struct State {
         var step: Int
         var trainingSeconds: Double
+        /// Seconds of the data-driven initialisation before the first step (0 in checkpoints without it).
+        var initializationSeconds: Double
         var rng: RandomGenerator
         var evaluations: [Evaluation]
         /// The task's extra state (see `FitTask.checkpointState`), or nil.
@@ -21,7 +23,7 @@ enum Checkpoint {
     }
 
     /// Saves the trainer's parameters, optimizer state and the loop state to `path`.
-    static func save(trainer: Trainer, step: Int, trainingSeconds: Double, rng: RandomGenerator,
+    static func save(trainer: Trainer, step: Int, trainingSeconds: Double, initializationSeconds: Double = 0, rng: RandomGenerator,
                      evaluations: [Evaluation], taskState: JSONValue?, taskTensors: [SafeTensor] = [],
                      to path: String) throws(FieldError) {
         let tmp = path + ".tmp"
@@ -44,6 +46,7 @@ enum Checkpoint {
                               to: (tmp as NSString).appendingPathComponent("optimizer.safetensors"))
         let state: JSONValue = .object([
             ("format", .int(1)), ("step", .int(step)), ("training_seconds", .double(trainingSeconds)),
+            ("initialization_seconds", .double(initializationSeconds)),
             ("rng_state", .string(String(rng.state, radix: 16))), ("rng_increment", .string(String(rng.increment, radix: 16))),
             ("optimizer", .object(trainer.optimizer.stateScalars().map { ($0.name, JSONValue.double($0.value)) })),
             ("evaluations", .array(evaluations.map(\.json))),
@@ -110,6 +113,7 @@ enum Checkpoint {
         let taskTensors = FileAccess.exists(taskPath) ? try SafeTensors.read(taskPath).tensors : [:]
         let result = State(step: try state.int("step", default: 0, in: 0...Int.max),
                            trainingSeconds: try state.double("training_seconds", default: 0, in: 0...1e12),
+                           initializationSeconds: try state.double("initialization_seconds", default: 0, in: 0...1e12),
                            rng: RandomGenerator(state: rs, increment: ri), evaluations: evaluations,
                            taskState: taskState, taskTensors: taskTensors)
         try state.finish()

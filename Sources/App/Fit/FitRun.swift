@@ -24,9 +24,13 @@ final class FitRun {
     private let batchTarget: FloatBuffer
     /// How data-initialised modules were set up (the start-of-run message), or nil.
     let initializationNote: String?
+    /// Wall-clock seconds of the data-driven initialisation (k-means, the NeRF pre-fit) before the first step;
+    /// not training time. A resume keeps the first run's figure.
+    private var initializationSeconds = 0.0
 
-    /// Sets up a fresh run of `scene`: loads the data, builds the model, creates the run folder.
-    init(scene original: Scene, quiet: Bool) throws(FieldError) {
+    /// Sets up a fresh run of `scene`: loads the data, builds the model, creates the run folder. With
+    /// `initializeKernels` false the data-driven initialisation is skipped (a resume loads the kernels).
+    init(scene original: Scene, quiet: Bool, initializeKernels: Bool = true) throws(FieldError) {
         pool = WorkerPool(threads: original.training.threads > 0 ? original.training.threads : ProcessInfo.processInfo.activeProcessorCount)
         var scene = original
         task = try TaskFactory.makeTask(&scene, pool: pool)
@@ -34,8 +38,13 @@ final class FitRun {
         self.quiet = quiet
         let batch = scene.training.batchSize
         trainer = try TaskFactory.makeTrainer(scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
-        initializationNote = try KernelInitialization.run(trainer: trainer, task: task, seed: scene.training.seed,
-                                                          file: scene.file, pool: pool)
+        if initializeKernels {
+            let outcome = try KernelInitialization.run(trainer: trainer, task: task, seed: scene.training.seed, file: scene.file, pool: pool)
+            initializationNote = outcome?.note
+            initializationSeconds = outcome?.seconds ?? 0
+        } else {
+            initializationNote = trainer.model.sampleInitializables.isEmpty ? nil : "RBF kernels: from the checkpoint"
+        }
         if let lattice = task.inputLattice { for module in trainer.model.latticeCacheables { module.useLattice(lattice) } }
         rng = RandomGenerator(seed: scene.training.seed, stream: 0xBA7C4)
         let batched = task is BatchedFitTask
@@ -49,10 +58,11 @@ final class FitRun {
     static func resume(from path: String, options: Options) throws(FieldError) -> FitRun {
         var scene = try Scene.loadRun(path)
         options.apply(to: &scene)
-        let run = try FitRun(scene: scene, quiet: options.quiet)
+        let run = try FitRun(scene: scene, quiet: options.quiet, initializeKernels: false)
         let state = try Checkpoint.load(from: run.folder.checkpointPath, into: run.trainer)
         run.step = state.step
         run.trainingSeconds = state.trainingSeconds
+        run.initializationSeconds = state.initializationSeconds
         run.rng = state.rng
         run.evaluations = state.evaluations
         try run.task.restore(tensors: state.taskTensors, file: run.folder.file("checkpoint/task.safetensors"))
@@ -154,7 +164,8 @@ final class FitRun {
     func checkpointNow() throws(FieldError) { try saveCheckpoint() }
 
     private func saveCheckpoint() throws(FieldError) {
-        try Checkpoint.save(trainer: trainer, step: step, trainingSeconds: trainingSeconds, rng: rng,
+        try Checkpoint.save(trainer: trainer, step: step, trainingSeconds: trainingSeconds,
+                            initializationSeconds: initializationSeconds, rng: rng,
                             evaluations: evaluations, taskState: task.checkpointState, taskTensors: task.checkpointTensors(),
                             to: folder.checkpointPath)
     }
@@ -185,6 +196,7 @@ final class FitRun {
         }
         final.append(("samples_per_second", .double(Double(samples) / max(trainingSeconds - samplesSeconds, 1e-9))))
         final.append(("parameters", .int(trainer.store.count)))
+        if !trainer.model.sampleInitializables.isEmpty { final.append(("initialization_seconds", .double(initializationSeconds))) }
         var reached: [(key: String, value: JSONValue)] = []
         for threshold in headline.thresholds {
             let seconds = Evaluation.secondsToReach(threshold, score: headline.name, in: evaluations)

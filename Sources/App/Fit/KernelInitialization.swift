@@ -16,18 +16,25 @@ struct InitializationSamples {
 }
 
 /// Runs the data-driven initialisation of every `SampleInitializable` module of a freshly built model, from
-/// the task's weighted samples, with a generator derived from the scene's seed (so a run, and its resume,
-/// repeat exactly; a resume then loads the checkpointed kernels over it). Returns a line for the start-of-run
-/// message, or nil when the model has no such module.
+/// the task's weighted samples, with a generator derived from the scene's seed (so a run repeats exactly). A
+/// resumed run skips it: the kernels are in its checkpoint.
 enum KernelInitialization {
-    static func run(trainer: Trainer, task: FitTask, seed: UInt64, file: String, pool: WorkerPool) throws(FieldError) -> String? {
+    /// What the initialisation did: a line for the start-of-run message, and its wall-clock seconds (the
+    /// samples, e.g. the NeRF pre-fit, and the k-means), which are not training time.
+    struct Outcome {
+        var note: String
+        var seconds: Double
+    }
+
+    /// Initialises the model's data-driven modules; nil when it has none.
+    static func run(trainer: Trainer, task: FitTask, seed: UInt64, file: String, pool: WorkerPool) throws(FieldError) -> Outcome? {
         let modules = trainer.model.sampleInitializables
         guard !modules.isEmpty else { return nil }
+        let start = monotonicSeconds()
         var rng = RandomGenerator(seed: seed, stream: 0xD47A_1417)
         guard let samples = try task.initializationSamples(rng: &rng, pool: pool) else {
-            return "RBF kernels: on a regular lattice (\(task.noInitializationReason))"
+            return Outcome(note: "RBF kernels: on a regular lattice (\(task.noInitializationReason))", seconds: monotonicSeconds() - start)
         }
-        let clock = ContinuousClock(), start = clock.now
         for module in modules where module.sampleDimensions == samples.dimensions {
             do {
                 try samples.points.withUnsafeBufferPointer { p throws(FieldError) in
@@ -40,8 +47,8 @@ enum KernelInitialization {
                 throw FieldError(file: file, location: error.location, error.message)
             }
         }
-        let seconds = Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds)
-        return "RBF kernels: weighted k-means on \(samples.weights.count) samples (\(samples.description)), seed \(seed), "
-            + String(format: "%.1f s", seconds)
+        let seconds = monotonicSeconds() - start
+        return Outcome(note: "RBF kernels: weighted k-means on \(samples.weights.count) samples (\(samples.description)), seed \(seed), "
+                           + String(format: "%.1f s before training", seconds), seconds: seconds)
     }
 }

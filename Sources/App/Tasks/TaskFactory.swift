@@ -7,24 +7,26 @@ import TensorCore
 /// `task` value.
 enum TaskFactory {
     /// The task for `scene`, loading its data. Fills in what the scene left to the task (the grid's
-    /// level scale), so that `scene.resolvedJSON` records the model that was actually built.
+    /// level scale, an RBF's `"n_kernels": "auto"`), so that `scene.resolvedJSON` records the model that
+    /// was actually built.
     static func makeTask(_ scene: inout Scene, pool: WorkerPool) throws(FieldError) -> FitTask {
+        let task: FitTask, finest: Int
         switch scene.task {
         case .image:
-            let task = try ImageFitTask(scene)
-            scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: max(task.task.width, task.task.height))
-            return task
+            let image = try ImageFitTask(scene)
+            (task, finest) = (image, max(image.task.width, image.task.height))
         case .sdf:
             // instant-ngp's rule for SDFs: the finest level has 2048 cells across the unit cube.
-            scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: 2048)
-            return try SDFFitTask(scene, pool: pool)
+            (task, finest) = (try SDFFitTask(scene, pool: pool), 2048)
         case .nerf:
-            let task = try NeRFFitTask(&scene, pool: pool)
             // Finest level: 2048 cells across the scene box as instant-ngp's NeRF default (1.5^15 · 16 ≈ 7000)
             // is far finer than the images; here it follows the training images' resolution instead.
-            scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: task.finestResolution)
-            return task
+            let nerf = try NeRFFitTask(&scene, pool: pool)
+            (task, finest) = (nerf, nerf.finestResolution)
         }
+        scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: finest)
+        try KernelBudget.resolve(&scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth, finestResolution: finest)
+        return task
     }
 
     /// The trainer for the scene's model with the given input and output widths.

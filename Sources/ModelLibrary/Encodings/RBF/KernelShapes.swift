@@ -2,7 +2,7 @@ import Foundation
 
 /// Kernel shapes from covariances, and the clipping NeuRBF applies to them (A.2): each kernel's width
 /// kw = √Σ_ii is held in [`minimumWidth`, `maximumWidth`] and each correlation |Σ_ij| ≤ 0.999·√(Σ_ii Σ_jj);
-/// then `inverseQuadratic` stores A = Σ⁻¹, `tent` stores s = 1/kw with kw² = 4·mean(Σ_ii) (φ = ½ at the
+/// then `inverseQuadratic` and `gaussian` store A = Σ⁻¹, `tent` stores s = 1/kw with kw² = 4·mean(Σ_ii) (φ = ½ at the
 /// cluster's width). Coordinates are the encoding's [0, 1]^d.
 public struct KernelShapes: Sendable {
     /// The radial function.
@@ -35,7 +35,7 @@ public struct KernelShapes: Sendable {
             for i in 0..<d { mean += sigma[i * d + i] }
             let kw = (4 * max(mean / Double(d), 0)).squareRoot()
             return [Float(1 / min(max(kw, minimumWidth), maximumWidth))]
-        case .inverseQuadratic:
+        case .inverseQuadratic, .gaussian:
             clip(&sigma)
             let a = KernelShapes.inverse(sigma, d)
             var out = [Float](repeating: 0, count: kernel.shapeWidth(dimensions: d))
@@ -54,7 +54,7 @@ public struct KernelShapes: Sendable {
             let clipped = min(max(s, Float(1 / maximumWidth)), Float(1 / minimumWidth))
             shape[0] = clipped.isFinite ? clipped : Float(1 / maximumWidth)
             return shape[0] != s
-        case .inverseQuadratic:
+        case .inverseQuadratic, .gaussian:
             var a = [Double](repeating: 0, count: d * d)
             for i in 0..<d { for j in i..<d {
                 let v = Double(shape[RBFKernel.triangleIndex(i, j, dimensions: d)])

@@ -1,8 +1,10 @@
 import FieldIO
 
 extension RBFEncoding {
-    /// Reads the RBF keys (any case; docs/representations.md "RBF (NeuRBF)"): `n_kernels` (required, ≥ 1),
-    /// `n_neighbors` (4 in 2D, 8 in 3D; ≤ n_kernels), `kernel` ("InverseQuadratic" in 2D, "Tent" in 3D),
+    /// Reads the RBF keys (any case; docs/representations.md "RBF (NeuRBF)"): `n_kernels` (required, ≥ 1; the
+    /// app resolves `"auto"` on a scene's top-level encoding before this, see `KernelBudget`),
+    /// `n_neighbors` (4 in 2D, 8 in 3D; ≤ n_kernels), `kernel` ("InverseQuadratic" in 2D, "Tent" in 3D;
+    /// or "Gaussian"),
     /// `normalize` (true), `n_channels` (32 in 2D, 16 in 3D), `frequencies` ([0.125, 4096] in 2D, [1, 8] in 3D),
     /// `trainable_kernels` (false), `centre_lr_scale` / `shape_lr_scale` / `weight_lr_scale` (1; the last for the
     /// weights and bias), `kmeans_iterations` (10),
@@ -15,6 +17,12 @@ extension RBFEncoding {
         let d = inputWidth
         guard config.has("n_kernels") else {
             throw config.error("n_kernels", "missing: say how many RBF kernels to place (a positive integer)")
+        }
+        if case .string(let text)? = config.value("n_kernels"), text.lowercased() == "auto" {
+            throw config.error("n_kernels", "\"auto\" is resolved only for the scene's top-level encoding; give a number of kernels here")
+        }
+        if config.has("auto_reference") {
+            throw config.error("auto_reference", "is read only with \"n_kernels\": \"auto\" on the scene's top-level encoding")
         }
         let kernels = try config.int("n_kernels", default: 0)
         guard kernels > 0 else { throw config.error("n_kernels", "expected a positive number of kernels, got \(kernels)") }

@@ -162,7 +162,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
             let s = v + shapesOffset + i * shapeWidth
             switch kernel {
             case .tent: s[0] = 1 / h
-            case .inverseQuadratic:
+            case .inverseQuadratic, .gaussian:
                 for a in 0..<d { for b in a..<d { s[RBFKernel.triangleIndex(a, b, dimensions: d)] = a == b ? 1 / (h * h) : 0 } }
             }
         }
@@ -309,7 +309,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
             let t = 1 - RBFEncoding.magnitude(e) * s[0]
             let p = max(t.x, 0) * max(t.y, 0)
             return inputWidth == 3 ? p * max(t.z, 0) : p
-        case .inverseQuadratic:
+        case .inverseQuadratic, .gaussian:
             let q: Float
             if inputWidth == 2 {
                 q = s[0] * e.x * e.x + 2 * s[1] * e.x * e.y + s[2] * e.y * e.y
@@ -317,7 +317,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                 q = s[0] * e.x * e.x + s[3] * e.y * e.y + s[5] * e.z * e.z
                     + 2 * (s[1] * e.x * e.y + s[2] * e.x * e.z + s[4] * e.y * e.z)
             }
-            return 1 / (1 + q)
+            return kernel == .gaussian ? Foundation.exp(-0.5 * q) : 1 / (1 + q)
         }
     }
 
@@ -542,9 +542,10 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                             var de = SIMD3<Float>(repeating: 0)
                             let ds = target + (so &+ i &* sw)
                             switch kernel {
-                            case .inverseQuadratic:
+                            case .inverseQuadratic, .gaussian:
                                 let p = norm ? phi[j] / inverse : phi[j]
-                                let f = -gp * p * p          // dL/dq
+                                // dL/dq: dφ/dq is −φ² (inverse quadratic) or −½φ (Gaussian).
+                                let f = kernel == .gaussian ? -0.5 * gp * p : -gp * p * p
                                 var ae = SIMD3<Float>(repeating: 0)
                                 if d == 2 {
                                     ae = SIMD3(s[0] * e.x + s[1] * e.y, s[1] * e.x + s[2] * e.y, 0)

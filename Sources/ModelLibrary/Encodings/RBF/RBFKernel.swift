@@ -1,10 +1,13 @@
 /// The radial function of NeuRBF's adaptive kernels, with e = x − c:
 /// - `inverseQuadratic` (NeuRBF `ivq_a`): φ = 1 / (1 + eᵀAe), A a full symmetric d×d matrix per kernel, stored
 ///   as its upper triangle (row by row: a00 a01 a11 in 2D; a00 a01 a02 a11 a12 a22 in 3D);
+/// - `gaussian` (NeuRBF `gauss_a`): φ = exp(−½ eᵀAe), A stored as for `inverseQuadratic`;
 /// - `tent` (NeuRBF `nlin_s`): φ = Π_dim max(0, 1 − |e_dim|·s), one scalar s per kernel.
 public enum RBFKernel: String, CaseIterable, Sendable {
     /// Anisotropic inverse quadratic.
     case inverseQuadratic = "InverseQuadratic"
+    /// Anisotropic Gaussian.
+    case gaussian = "Gaussian"
     /// Isotropic tent (product of 1D hat functions).
     case tent = "Tent"
 
@@ -14,7 +17,7 @@ public enum RBFKernel: String, CaseIterable, Sendable {
     /// Shape numbers per kernel in `dimensions` dimensions.
     public func shapeWidth(dimensions d: Int) -> Int {
         switch self {
-        case .inverseQuadratic: return d * (d + 1) / 2
+        case .inverseQuadratic, .gaussian: return d * (d + 1) / 2
         case .tent: return 1
         }
     }
