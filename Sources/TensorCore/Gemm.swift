@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// Row-major single-precision matrix products over OpenBLAS's `cblas_sgemm`.
+/// Row-major single-precision matrix products: the skinny shapes of network layers in `SmallGemm`, the rest
+/// over OpenBLAS's `cblas_sgemm`.
 ///
 /// Every matrix is row-major. `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; a transposed operand is
 /// stored the other way round (`A` as `k × m`, `B` as `n × k`). Leading dimensions are row strides in floats.
@@ -37,6 +38,11 @@ public enum Gemm {
         }
         precondition(lda >= (transA == .none ? k : m) && ldb >= (transB == .none ? n : k) && ldc >= n,
                      "Gemm.multiply: leading dimension too small")
+        if SmallGemm.handles(transA, transB, m: m, n: n, k: k) {
+            SmallGemm.multiply(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                               beta: beta, c: c, ldc: ldc)
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
                     alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -47,6 +47,42 @@ struct GemmTests {
         for i in 0..<c.count { #expect(abs(c[i] - expected[i]) < 1e-4, "element \(i)") }
     }
 
+    /// The register-blocked kernel's shapes (`SmallGemm`: whole and partial 6 × 16 tiles, padded panels, inner
+    /// chunks, a short inner dimension for A·Bᵀ) and OpenBLAS's on either side of its limits, against the naive
+    /// product; each row must also come out the same whichever block of rows it is computed in.
+    @Test(arguments: 0..<3) func layerShapesMatchNaive(_ index: Int) {
+        let (ta, tb) = GemmTests.cases[index]
+        let shapes = [(1, 16, 1), (5, 17, 3), (6, 64, 32), (7, 3, 64), (13, 96, 200), (512, 64, 64), (40, 1, 5),
+                      (300, 33, 513), (64, 64, 512), (9, 128, 7), (12, 40, 15)]
+        for (m, n, k) in shapes {
+            for (alpha, beta) in [(Float(1), Float(0)), (1, 1), (0.5, -0.25)] {
+                let lda = (ta == .none ? k : m) + 1, ldb = (tb == .none ? n : k) + 2, ldc = n + 3
+                let a = random((ta == .none ? m : k) * lda, seed: UInt64(m * 1000 + k))
+                let b = random((tb == .none ? k : n) * ldb, seed: UInt64(n * 1000 + k))
+                let c0 = random(m * ldc, seed: 3)
+                let expected = naive(ta, tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c0, ldc: ldc)
+                var c = c0
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    Gemm.multiply(ta, tb, m: m, n: n, k: k, alpha: alpha, a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+                                  beta: beta, c: cp.baseAddress!, ldc: ldc)
+                } } }
+                var worst: Float = 0
+                for i in 0..<m { for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * ldc + j])) } }
+                #expect(worst < 1e-4 * Float(max(k, 1)).squareRoot(), "\(ta) \(tb) m \(m) n \(n) k \(k) α \(alpha) β \(beta): \(worst)")
+                for i in 0..<m { for j in n..<ldc { #expect(c[i * ldc + j] == c0[i * ldc + j], "wrote past column \(n)") } }
+                // Row i alone gives the same bits as row i within the whole product.
+                guard ta == .none, m > 1 else { continue }
+                let i = m / 2
+                var row = Array(c0[(i * ldc)..<(i * ldc + ldc)])
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in row.withUnsafeMutableBufferPointer { rp in
+                    Gemm.multiply(ta, tb, m: 1, n: n, k: k, alpha: alpha, a: ap.baseAddress! + i * lda, lda: lda, b: bp.baseAddress!,
+                                  ldb: ldb, beta: beta, c: rp.baseAddress!, ldc: ldc)
+                } } }
+                #expect(Array(row[0..<n]) == Array(c[(i * ldc)..<(i * ldc + n)]), "\(ta) \(tb) m \(m) n \(n) k \(k): row \(i) differs alone")
+            }
+        }
+    }
+
     @Test(arguments: 0..<4) func parallelRowsIgnoreThreadCount(_ index: Int) {
         let (ta, tb) = GemmTests.cases[index]
         let m = 1000, n = 24, k = 19

@@ -60,8 +60,10 @@ struct KANFitTests {
     }
 
     /// Mean squared errors reached when written (release and debug agree bit for bit): KAN 3.7e-5, GRKAN 2.4e-5,
-    /// AF-KAN 2.0e-5, SKAN 3.4e-4, SKAN mixed 5.8e-5 (the target's variance is 0.5).
-    static let sineThreshold: [String: Double] = ["KAN": 2e-4, "GRKAN": 2e-4, "AFKAN": 2e-4, "SKAN": 2e-3, "SKAN mixed": 5e-4]
+    /// AF-KAN 2.0e-5, SKAN 3.4e-4, SKAN mixed 5.8e-5 (the target's variance is 0.5). KAN and GRKAN at this lr
+    /// are sensitive to rounding: over data seeds 11–15 they reached 1.5e-5 … 4.4e-4 and 3.4e-5 … 3.0e-4 (after
+    /// the GEMM kernel change, `SmallGemm`, seed 11 gives KAN 4.4e-4, GRKAN 1.1e-4), hence their 1e-3.
+    static let sineThreshold: [String: Double] = ["KAN": 1e-3, "GRKAN": 1e-3, "AFKAN": 2e-4, "SKAN": 2e-3, "SKAN mixed": 5e-4]
 
     /// A 32×32 analytic RGB image (smooth colour waves and a soft disc).
     static func image(_ u: Float, _ v: Float) -> SIMD3<Float> {
