@@ -18,9 +18,9 @@ enum SmallGemm {
     static let chunkFloats = 6_144
 
     /// Whether `multiply` takes this shape, where it measured faster than OpenBLAS (BENCHMARKS.md, "Small
-    /// GEMMs"): C 16–96 columns wide, or A·Bᵀ with a short inner dimension (the
-    /// input gradient of an output layer); A·B and Aᵀ·B when the 16-column tail panel of B fits the pack
-    /// buffer, A·Bᵀ when all of Bᵀ does; never Aᵀ·Bᵀ.
+    /// GEMMs"): C 16–96 columns wide, or A·Bᵀ with a short inner dimension (the input gradient of an output
+    /// layer); A·B and Aᵀ·B when the 16-column tail panel of B fits the pack buffer, A·Bᵀ when all of Bᵀ does;
+    /// never Aᵀ·Bᵀ.
     static func handles(_ transA: Gemm.Transpose, _ transB: Gemm.Transpose, m: Int, n: Int, k: Int) -> Bool {
         guard m > 0, n > 0, k > 0 else { return false }
         guard (n >= tileColumns && n <= 96) || (transB == .transpose && k < tileColumns) else { return false }

@@ -54,7 +54,7 @@ enum KernelBudget {
         }
         let atBase = try parameters(withKernels(base), referencePath: false)
         let perKernel = try parameters(withKernels(base + 1), referencePath: false) - atBase
-        guard perKernel > 0 else { return }  // cannot happen: every kernel has weights
+        precondition(perKernel > 0, "KernelBudget: a kernel added no parameters")  // every kernel has C ≥ 1 weights
         let kernels = base + (budget - atBase).floorDivided(by: perKernel)
         let neighbours = neighbourCount(members, dimensions: scene.task == .image ? 2 : 3)
         guard kernels >= max(neighbours, 1) else {
@@ -72,7 +72,7 @@ enum KernelBudget {
 
     /// `n_neighbors` as the encoding will read it (its default when absent).
     private static func neighbourCount(_ members: [(key: String, value: JSONValue)], dimensions: Int) -> Int {
-        guard let i = member("n_neighbors", in: members) else { return dimensions == 2 ? 4 : 8 }
+        guard let i = member("n_neighbors", in: members) else { return RBFEncoding.defaultNeighbours(dimensions: dimensions) }
         guard case .number(let v, _) = members[i].value else { return 1 }  // the encoding reports the bad value
         return Int(v)
     }

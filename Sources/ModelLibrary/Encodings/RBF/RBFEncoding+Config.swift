@@ -1,6 +1,9 @@
 import FieldIO
 
 extension RBFEncoding {
+    /// `n_neighbors` when a scene does not give it: NeuRBF's 4 for images (2D), 8 for SDFs and NeRF (3D).
+    public static func defaultNeighbours(dimensions: Int) -> Int { dimensions == 2 ? 4 : 8 }
+
     /// Reads the RBF keys (any case; docs/representations.md "RBF (NeuRBF)"): `n_kernels` (required, ≥ 1; the
     /// app resolves `"auto"` on a scene's top-level encoding before this, see `KernelBudget`),
     /// `n_neighbors` (4 in 2D, 8 in 3D; ≤ n_kernels), `kernel` ("InverseQuadratic" in 2D, "Tent" in 3D;
@@ -29,7 +32,7 @@ extension RBFEncoding {
         guard kernels <= 1 << 28 else {
             throw config.error("n_kernels", "\(kernels) kernels is more than the 268435456 the index supports")
         }
-        let neighbours = try config.int("n_neighbors", default: d == 2 ? 4 : 8)
+        let neighbours = try config.int("n_neighbors", default: RBFEncoding.defaultNeighbours(dimensions: d))
         guard neighbours >= 1, neighbours <= 64 else {
             throw config.error("n_neighbors", "expected 1...64 neighbours per point, got \(neighbours)")
         }
