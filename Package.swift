@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "ModelLibrary", dependencies: ["TensorCore", "FieldIO", "CPrefetch"], swiftSettings: kernelFlags),
         .target(name: "Geometry", dependencies: ["TensorCore", "FieldIO"], swiftSettings: kernelFlags),
-        .target(name: "Fields", dependencies: ["ModelLibrary", "Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
+        .target(name: "Fields", dependencies: ["ModelLibrary", "Geometry", "TensorCore", "FieldIO", "CPrefetch"], swiftSettings: kernelFlags),
         .target(name: "Render", dependencies: ["Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "App", dependencies: ["Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
         .executableTarget(name: "fieldfit", dependencies: ["App"]),

@@ -1,3 +1,4 @@
+import CPrefetch
 import TensorCore
 
 /// The image task: learn uv ∈ [0,1]² → pixel values of one image (row 0 at the top, v down).
@@ -34,27 +35,45 @@ public final class ImageTask {
                             rng: inout RandomGenerator) {
         var side = 1
         while side * side < batch { side *= 2 }
-        let strata = side * side
+        let strata = side * side, shift = side.trailingZeroBitCount   // side is a power of two: ·/side is >> shift
         let offset = Double(rng.nextFloat())
         let scale = Double(strata) / Double(batch)
         let w = width, h = height, c = channels
         let invW = 1 / Float(w), invH = 1 / Float(h)
-        let src = target.pointer
-        for k in 0..<batch {
-            let m = Int((Double(k) + offset) * scale)
-            let sx = Int(ImageTask.compact(UInt32(truncatingIfNeeded: m)))
-            let sy = Int(ImageTask.compact(UInt32(truncatingIfNeeded: m >> 1)))
-            let x0 = sx &* w / side, x1 = max(x0 &+ 1, (sx &+ 1) &* w / side)
-            let y0 = sy &* h / side, y1 = max(y0 &+ 1, (sy &+ 1) &* h / side)
-            let px = min(w - 1, x0 &+ rng.nextInt(below: x1 &- x0))
-            let py = min(h - 1, y0 &+ rng.nextInt(below: y1 &- y0))
-            input[2 &* k] = (Float(px) + 0.5) * invW
-            input[2 &* k &+ 1] = (Float(py) + 0.5) * invH
-            let s = src + (py &* w &+ px) &* c
-            let t = targets + k &* c
-            for j in 0..<c { t[j] = s[j] }
+        let src = UnsafePointer(target.pointer)
+        // The target pixels are read at random and are mostly out of cache (a step streams the optimiser's
+        // state), so each pixel's line is fetched `lookahead` samples before it is copied: the misses overlap
+        // instead of stalling one after another. The draws happen in the same order as without it.
+        let lookahead = ImageTask.sampleLookahead
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: lookahead) { pending in
+            let ring = pending.baseAddress!
+            for k in 0..<(batch &+ lookahead) {
+                // Sample k − lookahead's pixel is copied first: its ring slot is the one sample k takes.
+                let j = k &- lookahead
+                if j >= 0 {
+                    let s = src + ring[j & (lookahead &- 1)], t = targets + j &* c
+                    for i in 0..<c { t[i] = s[i] }
+                }
+                if k < batch {
+                    let m = Int((Double(k) + offset) * scale)
+                    let sx = Int(ImageTask.compact(UInt32(truncatingIfNeeded: m)))
+                    let sy = Int(ImageTask.compact(UInt32(truncatingIfNeeded: m >> 1)))
+                    let x0 = (sx &* w) &>> shift, x1 = max(x0 &+ 1, ((sx &+ 1) &* w) &>> shift)
+                    let y0 = (sy &* h) &>> shift, y1 = max(y0 &+ 1, ((sy &+ 1) &* h) &>> shift)
+                    let px = min(w - 1, x0 &+ rng.nextInt(below: x1 &- x0))
+                    let py = min(h - 1, y0 &+ rng.nextInt(below: y1 &- y0))
+                    input[2 &* k] = (Float(px) + 0.5) * invW
+                    input[2 &* k &+ 1] = (Float(py) + 0.5) * invH
+                    let pixel = (py &* w &+ px) &* c
+                    fieldfit_prefetch(src + pixel)
+                    ring[k & (lookahead &- 1)] = pixel
+                }
+            }
         }
     }
+
+    /// Samples between a target pixel's prefetch and its copy in `sampleBatch` (a power of two).
+    static let sampleLookahead = 32
 
     /// The uv of every pixel centre, row-major (`[pixelCount, 2]`), for reconstructing the whole image:
     /// bit for bit the points `sampleBatch` trains on.
