@@ -64,6 +64,23 @@ public enum VectorMath {
         return (sinv, cosv)
     }
 
+    /// sin x alone, for loops that do not need the cosine: reduction by π (Cody–Waite, three parts) to
+    /// r ∈ [−π/2, π/2], an odd degree-9 minimax polynomial in r, and the sign of the half-turn's parity. About
+    /// half the work of `sincos`; a few ulp, for |x| up to about 10⁴.
+    @_transparent
+    public static func sin(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let j = (x * 0.318_309_886 + magic) - magic         // round(x / π)
+        var r = ((x - j * 3.140_625) - j * 9.675_025_939_941_406e-4) - j * 1.509_957_990_978_376_4e-7
+        r.replace(with: -r, where: j - 2 * (j * 0.5).rounded(.down) .== 1)   // sin(r + jπ) = (−1)^j sin r
+        let z = r * r
+        var p = SIMD8<Float>(repeating: 2.608_315_980_978_659_4e-6)
+        p = p * z - 1.981_069_071_916_863_3e-4
+        p = p * z + 8.333_078_585_565_090_2e-3
+        p = p * z - 1.666_665_971_279_144_3e-1
+        return p * z * r + r
+    }
+
     /// arctan x (Cephes' single-precision reduction to |x| ≤ tan(π/8) and its minimax polynomial; ~2 ulp).
     /// Only float compares and selects: integer and combined masks are not vectorised here.
     @_transparent

@@ -404,7 +404,7 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                             var c = 0
                             while c < cCount {
                                 let freq = SIMDLanes.load(m + c, Swift.min(8, cCount &- c))
-                                SIMDLanes.store(VectorMath.sincos(SIMD8(repeating: phi[j]) * freq).sin,
+                                SIMDLanes.store(VectorMath.sin(SIMD8(repeating: phi[j]) * freq),
                                                 rowSines + (j &* stride &+ c), 8)
                                 c &+= 8
                             }
@@ -465,11 +465,12 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
         let chunk = RBFEncoding.rowChunk, stride = RBFEncoding.paddedChannels(cCount)
         let block = grad + weightsOffset, part = partial.pointer
         let bo = biasOffset - weightsOffset, co = centresOffset - weightsOffset, so = shapesOffset - weightsOffset
-        // Frozen kernels get no gradient: the partial then only needs the weights and the bias.
+        // Frozen kernels get no gradient: the partial then only needs the weights and the bias. The second
+        // half clears it itself, while the first half is already at work.
         let partialCount = trainable ? blockCount : bo + width
-        part.update(repeating: 0, count: partialCount)
         pool.parallelFor(halves.count) { h in
             let target = h == 0 ? block : part
+            if h != 0 { part.update(repeating: 0, count: partialCount) }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: k &+ 2 &* chunk &* k &* stride) { scratch in
                 let gphi = scratch.baseAddress!, sines = gphi + k, cosines = sines + chunk &* k &* stride
                 var start = halves[h].lowerBound
@@ -486,9 +487,14 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                             var c = 0
                             while c < cCount {
                                 let freq = SIMDLanes.load(m + c, Swift.min(8, cCount &- c))
-                                let sc = VectorMath.sincos(SIMD8(repeating: phi[j]) * freq)
-                                SIMDLanes.store(sc.sin, sines + (at &+ j &* stride &+ c), 8)
-                                if kernelGradients { SIMDLanes.store(sc.cos, cosines + (at &+ j &* stride &+ c), 8) }
+                                let argument = SIMD8(repeating: phi[j]) * freq
+                                if kernelGradients {
+                                    let sc = VectorMath.sincos(argument)
+                                    SIMDLanes.store(sc.sin, sines + (at &+ j &* stride &+ c), 8)
+                                    SIMDLanes.store(sc.cos, cosines + (at &+ j &* stride &+ c), 8)
+                                } else {
+                                    SIMDLanes.store(VectorMath.sin(argument), sines + (at &+ j &* stride &+ c), 8)
+                                }
                                 c &+= 8
                             }
                         }
@@ -498,8 +504,8 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
                         let rowSines = sines + (row &- start) &* k &* stride, rowCosines = cosines + (row &- start) &* k &* stride
                         let ids = ctxIds + row &* k, phi = ctxPhi + row &* k
                         let dy = outputGradient + (row &* width &+ g)
-                        // The bias of the RBF columns (the grid columns' after the loop).
-                        var c = g
+                        // The bias, grid and RBF columns alike, row by row within the half.
+                        var c = 0
                         while c < width {
                             let lanes = min(8, width &- c)
                             let b = target + (bo &+ c)
@@ -591,15 +597,6 @@ public final class RBFEncoding: DifferentiableModule, SampleInitializable, Param
             pool.parallelRanges(partialCount, granularity: 1024) { _, range in
                 for i in range { block[i] += part[i] }
             }
-        }
-        // The grid columns' bias: each column summed over the rows in order, 8 columns at a time.
-        var c = 0
-        while c < g {
-            let lanes = min(8, g &- c)
-            var acc = SIMDLanes.load(block + (bo &+ c), lanes)
-            for row in 0..<batch { acc += SIMDLanes.load(outputGradient + (row &* width &+ c), lanes) }
-            SIMDLanes.store(acc, block + (bo &+ c), lanes)
-            c &+= 8
         }
         if let inputGradient {
             if g > 0 {
