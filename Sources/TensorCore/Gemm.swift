@@ -1,7 +1,14 @@
 import COpenBLAS
 
-/// Row-major single-precision matrix products: the skinny shapes of network layers in `SmallGemm`, the rest
+/// Row-major single-precision matrix products: every product whose A is used as stored (`A·B`, `A·Bᵀ`: the
+/// rows of C are rows of a batch) and the weight-gradient shapes where it is faster in `SmallGemm`, the rest
 /// over OpenBLAS's `cblas_sgemm`.
+///
+/// Row promise: for `A·B` and `A·Bᵀ`, row i of C depends only on row i of A, B and C — not on `m`, not on
+/// the rows around it, not on which BLAS kernel the CPU selects (OpenBLAS rounds a row differently with its
+/// position in a call, and picks different kernels on AVX2 and AVX-512 machines). Transposed-A products
+/// (`Aᵀ·B`, reductions over the batch) make no such promise; they are deterministic for a given shape on a
+/// given machine, which is what the fixed splits below need.
 ///
 /// Every matrix is row-major. `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; a transposed operand is
 /// stored the other way round (`A` as `k × m`, `B` as `n × k`). Leading dimensions are row strides in floats.
@@ -57,9 +64,9 @@ public enum Gemm {
     }
 
     /// `C = alpha·op(A)·op(B) + beta·C` with the rows of C cut into a fixed set of contiguous blocks (one
-    /// single-threaded sgemm each) spread over the pool. The blocks depend only on `m` — OpenBLAS's kernels
-    /// round a row differently depending on where it falls in a call — so the result is bit-identical for
-    /// any thread count.
+    /// single-threaded sgemm each) spread over the pool. The blocks depend only on `m` (a transposed A has no
+    /// row promise: OpenBLAS's kernels round a row differently depending on where it falls in a call), so the
+    /// result is bit-identical for any thread count.
     public static func parallelMultiply(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                                         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                                         b: UnsafePointer<Float>, ldb: Int,

@@ -1,80 +1,185 @@
-/// A register-blocked, single-threaded sgemm for the skinny products of neural-field networks (a block of a
-/// few hundred rows times a layer of at most a few hundred columns), where OpenBLAS spends much of its time
+/// A register-blocked, single-threaded sgemm for the products of neural-field networks (a block of a few
+/// hundred rows times a layer of a few to a few hundred columns), where OpenBLAS spends much of its time
 /// packing operands and zeroing C. Each tile of C is 6 rows × 16 columns held in twelve AVX registers; the
 /// inner loop broadcasts six values of A and fuses them with two 8-wide rows of B. Every element of C is the
 /// sum over k in ascending order, so a row's result does not depend on where it falls in a call (nor on the
-/// thread count of the caller's split).
+/// thread count of the caller's split, nor on the CPU: the same AVX2 + FMA code runs on every x86-64 machine
+/// we build for).
 ///
-/// `Gemm.multiply` routes the shapes `handles` accepts here and everything else to OpenBLAS. Operands are
-/// row-major, as in `Gemm`.
+/// `Gemm.multiply` routes the shapes `handles` accepts here (every product whose A is used as stored) and the
+/// rest to OpenBLAS. Operands are row-major, as in `Gemm`.
 enum SmallGemm {
     /// Rows of C per tile.
     static let tileRows = 6
     /// Columns of C per tile.
     static let tileColumns = 16
-    /// The most floats a packed copy of B may take (on the stack): 128 KiB.
-    static let packCapacity = 32_768
+    /// The longest inner dimension `Aᵀ·B` is taken for (`k × 16` floats of B's tail panel, 128 KiB): the
+    /// routing measured for weight gradients (BENCHMARKS.md, "Small GEMMs"), kept so their rounding stays put.
+    static let transposedInnerLimit = 2_048
     /// Floats of B (plus A's strip) per chunk of the inner dimension: 24 KiB of the 32 KiB L1.
     static let chunkFloats = 6_144
 
-    /// Whether `multiply` takes this shape, where it measured faster than OpenBLAS (BENCHMARKS.md, "Small
-    /// GEMMs"): C 16–96 columns wide, or A·Bᵀ with a short inner dimension (the input gradient of an output
-    /// layer); A·B and Aᵀ·B when the 16-column tail panel of B fits the pack buffer, A·Bᵀ when all of Bᵀ does;
-    /// never Aᵀ·Bᵀ.
+    /// Whether `multiply` takes this shape.
+    ///
+    /// - `A·B` and `A·Bᵀ` (A as stored): always. These are the products whose rows are rows of a batch, and the
+    ///   toolkit promises that a row's result depends only on that row, never on the rows computed beside it
+    ///   nor on the CPU's BLAS kernel. OpenBLAS keeps no such promise: it picks kernels by CPU and shape
+    ///   (AVX-512 ones on Zen 4 and Skylake-X, a small-matrix path for some shapes) whose rounding differs
+    ///   with where a row falls in a call. So these never go to OpenBLAS.
+    /// - `Aᵀ·B` (weight gradients; C's rows are A's columns, so no row promise applies): where it measured
+    ///   faster than OpenBLAS, C 16–96 columns wide with `k ≤ transposedInnerLimit`.
+    /// - `Aᵀ·Bᵀ`: never (no layer uses it).
     static func handles(_ transA: Gemm.Transpose, _ transB: Gemm.Transpose, m: Int, n: Int, k: Int) -> Bool {
         guard m > 0, n > 0, k > 0 else { return false }
-        guard (n >= tileColumns && n <= 96) || (transB == .transpose && k < tileColumns) else { return false }
         switch (transA, transB) {
-        case (_, .none): return k &* tileColumns <= packCapacity
-        case (.none, .transpose): return k &* paddedWidth(n) <= packCapacity
+        case (.none, _): return true
+        case (.transpose, .none): return n >= tileColumns && n <= 96 && k <= transposedInnerLimit
         case (.transpose, .transpose): return false
         }
     }
 
     /// `C = alpha·op(A)·op(B) + beta·C` for a shape `handles` accepted.
+    ///
+    /// The inner dimension is walked in chunks whose slice of B (and of A, read along it) stays in L1 across
+    /// tiles; each chunk after the first adds onto C. The chunk length depends on `n` alone, and every element
+    /// of C is summed over k in ascending order with fused multiply-adds, so each row of C comes out the same
+    /// whatever `m` is and wherever the row sits in the call, on every x86-64 CPU.
     static func multiply(_ transA: Gemm.Transpose, _ transB: Gemm.Transpose, m: Int, n: Int, k: Int, alpha: Float,
                          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         // A's element (row i, inner index p) sits at a + i·rowStride + p·innerStride.
         let (rowStride, innerStride) = transA == .none ? (lda, 1) : (1, lda)
-        // The inner dimension in chunks whose slice of B (and of A, read along it) stays in L1 across tiles;
-        // each chunk after the first adds onto C.
-        let chunk = max(tileColumns, chunkFloats / (paddedWidth(n) &+ tileColumns) / tileColumns &* tileColumns)
-        func run(_ b: UnsafePointer<Float>, _ ldb: Int, _ tail: UnsafePointer<Float>?) {
+        if n <= narrowColumns {
+            return narrowMultiply(transB, m: m, n: n, k: k, alpha: alpha, a: a, rowStride: rowStride, innerStride: innerStride,
+                                  b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+        let width = paddedWidth(n)
+        let chunk = max(tileColumns, chunkFloats / (width &+ tileColumns) / tileColumns &* tileColumns)
+        let tailColumns = n % tileColumns, first = n &- tailColumns
+        // One chunk's packed operand: all of Bᵀ's slice (chunk × width) for A·Bᵀ, else B's last partial panel
+        // (chunk × 16), zero-padded to whole tiles so that no tile reads past B. At most 6,144 floats.
+        let packFloats = transB == .transpose ? chunk &* width : (tailColumns == 0 ? 0 : chunk &* tileColumns)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(packFloats, 1)) { pack in
+            let packed = pack.baseAddress!
             var p = 0
             while p < k {
                 let depth = min(chunk, k &- p)
-                tiles(m: m, n: n, k: depth, alpha: alpha, a: a + p &* innerStride, rowStride: rowStride, innerStride: innerStride,
-                      b: b + p &* ldb, ldb: ldb, tail: tail.map { $0 + p &* tileColumns }, beta: p == 0 ? beta : 1, c: c, ldc: ldc)
+                let chunkA = a + p &* innerStride, chunkBeta = p == 0 ? beta : 1
+                if transB == .transpose {
+                    for q in 0..<depth {
+                        let row = packed + q &* width, column = b + (p &+ q) as UnsafePointer<Float>
+                        for j in 0..<n { row[j] = column[j &* ldb] }
+                        for j in n..<width { row[j] = 0 }
+                    }
+                    tiles(m: m, n: n, k: depth, alpha: alpha, a: chunkA, rowStride: rowStride, innerStride: innerStride,
+                          b: UnsafePointer(packed), ldb: width, tail: nil, beta: chunkBeta, c: c, ldc: ldc)
+                } else {
+                    let chunkB = b + p &* ldb
+                    if tailColumns != 0 {
+                        for q in 0..<depth {
+                            let row = packed + q &* tileColumns, source = chunkB + (q &* ldb &+ first)
+                            for j in 0..<tailColumns { row[j] = source[j] }
+                            for j in tailColumns..<tileColumns { row[j] = 0 }
+                        }
+                    }
+                    tiles(m: m, n: n, k: depth, alpha: alpha, a: chunkA, rowStride: rowStride, innerStride: innerStride,
+                          b: chunkB, ldb: ldb, tail: tailColumns == 0 ? nil : UnsafePointer(packed),
+                          beta: chunkBeta, c: c, ldc: ldc)
+                }
                 p &+= depth
             }
         }
-        if transB == .transpose {
-            // Pack Bᵀ (k × n, zero-padded to whole tiles) so that every tile reads B rows as stored.
-            let width = paddedWidth(n)
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: k &* width) { pack in
-                let p = pack.baseAddress!
-                for q in 0..<k {
-                    let row = p + q &* width
-                    for j in 0..<n { row[j] = b[j &* ldb &+ q] }
+    }
+
+    /// The widest C that takes the narrow tiles (an output layer: RGB, a distance, a density).
+    static let narrowColumns = 8
+    /// Rows of C per narrow tile.
+    static let narrowRows = 12
+
+    /// `multiply` for C at most 8 columns wide: tiles of 12 rows × 8 columns (one 8-wide register a row), B's
+    /// chunk packed to 8 columns. Each element is the same ascending-k chain of fused multiply-adds as in the
+    /// wide tiles, so the row promise holds alike.
+    private static func narrowMultiply(_ transB: Gemm.Transpose, m: Int, n: Int, k: Int, alpha: Float,
+                                       a: UnsafePointer<Float>, rowStride: Int, innerStride: Int,
+                                       b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let width = narrowColumns
+        let chunk = chunkFloats / (width &+ narrowRows) / tileColumns &* tileColumns
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk &* width) { pack in
+            let packed = pack.baseAddress!
+            var p = 0
+            while p < k {
+                let depth = min(chunk, k &- p)
+                for q in 0..<depth {
+                    let row = packed + q &* width
+                    if transB == .transpose {
+                        let column = b + (p &+ q) as UnsafePointer<Float>
+                        for j in 0..<n { row[j] = column[j &* ldb] }
+                    } else {
+                        let source = b + ((p &+ q) &* ldb) as UnsafePointer<Float>
+                        for j in 0..<n { row[j] = source[j] }
+                    }
                     for j in n..<width { row[j] = 0 }
                 }
-                run(UnsafePointer(p), width, nil)
+                let chunkA = a + p &* innerStride, chunkBeta = p == 0 ? beta : 1
+                var i = 0
+                while i < m {
+                    narrowTile(rows: min(narrowRows, m &- i), columns: n, k: depth, a: chunkA + i &* rowStride, rowStride: rowStride,
+                               innerStride: innerStride, b: UnsafePointer(packed), alpha: alpha, beta: chunkBeta,
+                               c: c + i &* ldc, ldc: ldc)
+                    i &+= narrowRows
+                }
+                p &+= depth
             }
-            return
         }
-        let tailColumns = n % tileColumns
-        guard tailColumns != 0 else { return run(b, ldb, nil) }
-        // The last, partial panel of B, zero-padded to a whole tile (reading past it could leave the buffer).
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: k &* tileColumns) { pack in
-            let p = pack.baseAddress!, first = n &- tailColumns
-            for q in 0..<k {
-                let row = p + q &* tileColumns
-                for j in 0..<tailColumns { row[j] = b[q &* ldb &+ first &+ j] }
-                for j in tailColumns..<tileColumns { row[j] = 0 }
-            }
-            run(b, ldb, UnsafePointer(p))
+    }
+
+    /// One narrow tile: C[rows × columns] = alpha·A[rows × k]·B[k × 8] + beta·C, B packed 8 wide. Rows past
+    /// `rows` repeat the last one, so the loop is always the full 12 × 8.
+    @inline(__always)
+    private static func narrowTile(rows: Int, columns: Int, k: Int, a: UnsafePointer<Float>, rowStride: Int, innerStride: Int,
+                                   b: UnsafePointer<Float>, alpha: Float, beta: Float,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let last = rows &- 1
+        let a0 = a, a1 = a + min(1, last) &* rowStride, a2 = a + min(2, last) &* rowStride
+        let a3 = a + min(3, last) &* rowStride, a4 = a + min(4, last) &* rowStride, a5 = a + min(5, last) &* rowStride
+        let a6 = a + min(6, last) &* rowStride, a7 = a + min(7, last) &* rowStride, a8 = a + min(8, last) &* rowStride
+        let a9 = a + min(9, last) &* rowStride, a10 = a + min(10, last) &* rowStride, a11 = a + min(11, last) &* rowStride
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+        var s8 = SIMD8<Float>(), s9 = SIMD8<Float>(), s10 = SIMD8<Float>(), s11 = SIMD8<Float>()
+        var bp = b, p = 0
+        for _ in 0..<k {
+            let v = load(bp)
+            s0.addProduct(SIMD8(repeating: a0[p]), v); s1.addProduct(SIMD8(repeating: a1[p]), v)
+            s2.addProduct(SIMD8(repeating: a2[p]), v); s3.addProduct(SIMD8(repeating: a3[p]), v)
+            s4.addProduct(SIMD8(repeating: a4[p]), v); s5.addProduct(SIMD8(repeating: a5[p]), v)
+            s6.addProduct(SIMD8(repeating: a6[p]), v); s7.addProduct(SIMD8(repeating: a7[p]), v)
+            s8.addProduct(SIMD8(repeating: a8[p]), v); s9.addProduct(SIMD8(repeating: a9[p]), v)
+            s10.addProduct(SIMD8(repeating: a10[p]), v); s11.addProduct(SIMD8(repeating: a11[p]), v)
+            bp += narrowColumns
+            p &+= innerStride
         }
+        storeNarrow(s0, row: c, columns: columns, alpha: alpha, beta: beta)
+        if rows > 1 { storeNarrow(s1, row: c + ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 2 { storeNarrow(s2, row: c + 2 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 3 { storeNarrow(s3, row: c + 3 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 4 { storeNarrow(s4, row: c + 4 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 5 { storeNarrow(s5, row: c + 5 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 6 { storeNarrow(s6, row: c + 6 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 7 { storeNarrow(s7, row: c + 7 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 8 { storeNarrow(s8, row: c + 8 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 9 { storeNarrow(s9, row: c + 9 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 10 { storeNarrow(s10, row: c + 10 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+        if rows > 11 { storeNarrow(s11, row: c + 11 &* ldc, columns: columns, alpha: alpha, beta: beta) }
+    }
+
+    /// Writes one narrow tile row: `row[j] = alpha·sum_j + beta·row[j]` for j < columns.
+    @inline(__always)
+    private static func storeNarrow(_ sum: SIMD8<Float>, row: UnsafeMutablePointer<Float>, columns: Int, alpha: Float, beta: Float) {
+        var v = sum
+        if alpha != 1 { v *= alpha }
+        for j in 0..<columns { row[j] = beta != 0 ? v[j] + beta * row[j] : v[j] }
     }
 
     /// `n` rounded up to whole tiles.

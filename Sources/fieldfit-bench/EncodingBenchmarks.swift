@@ -2,16 +2,16 @@ import Foundation
 import ModelLibrary
 import TensorCore
 
-/// Hash-grid kernel throughput (M points/s) against 60 % of the C limits measured on this machine
-/// (DESIGN.md §4): 2D, 16 levels × 2 features, T = 2^19, base 16, per-level scale (2048/16)^(1/15)
+/// Hash-grid kernel throughput (M points/s) against 60 % of the C reference limits measured on this machine
+/// in the same run (`MachineLimits`): 2D, 16 levels × 2 features, T = 2^19, base 16, per-level scale (2048/16)^(1/15)
 /// (finest resolution 2048), 2^18 points; forward in random and Morton order, backward (table scatter-add,
 /// no input gradient). 3D figures and the 2D input-gradient pass are reported for information.
-func encodingBenchmarks(threads: Int) -> [BenchFigure] {
+func encodingBenchmarks(threads: Int, limits machine: MachineLimits) -> [BenchFigure] {
     let pool = WorkerPool(threads: threads)
     let batch = 1 << 18
     let growth = pow(2048.0 / 16.0, 1.0 / 15.0)
-    // C limits (M pts/s) for 1 and 2 threads: forward random, forward Morton, backward.
-    let limits: (Double, Double, Double) = threads >= 2 ? (13.3, 32.6, 11.4) : (6.3, 16.4, 5.6)
+    // C limits (M pts/s): forward random, forward Morton, backward.
+    let limits = (machine.hashForwardRandom, machine.hashForwardMorton, machine.hashBackwardRandom)
     var figures: [BenchFigure] = []
 
     func figure(_ name: String, seconds: Double, limit: Double?) -> BenchFigure {
@@ -71,7 +71,7 @@ func encodingBenchmarks(threads: Int) -> [BenchFigure] {
 }
 
 /// `points` (rows of `dimensions` floats in [0, 1)) reordered along a Morton (Z-order) curve.
-private func mortonSorted(_ points: [Float], dimensions: Int) -> [Float] {
+func mortonSorted(_ points: [Float], dimensions: Int) -> [Float] {
     let n = points.count / dimensions
     let bits = 63 / dimensions
     func spread(_ v: UInt64) -> UInt64 {

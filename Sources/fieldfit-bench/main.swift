@@ -4,8 +4,8 @@ import TensorCore
 
 /// fieldfit-bench: measures the figures the issues ask for and prints them as a table and as JSON.
 /// usage: fieldfit-bench [--threads N] [--only GROUP] [--fit-seconds S] [--json FILE]
-/// GROUP: kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders|representations|representations-TASK|representation-targets
-let usage = "usage: fieldfit-bench [--threads N] [--only kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders|"
+/// GROUP: limits|kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders|representations|representations-TASK|representation-targets
+let usage = "usage: fieldfit-bench [--threads N] [--only limits|kernels|fit|sdf|geometry|mc|nerf|nerf200|decoders|"
     + "representations|representations-image|representations-sdf|representations-nerf|representation-targets] "
     + "[--fit-seconds S (representations, default 60)] [--json FILE]"
 var threads = 2
@@ -28,10 +28,16 @@ while !arguments.isEmpty {
 
 let executableFolder = (CommandLine.arguments[0] as NSString).deletingLastPathComponent
 let packageRoot = FileManager.default.currentDirectoryPath
+let machine = MachineDescription.current()
+for line in machine.lines { print(line) }
 var figures: [BenchFigure] = []
-if only.isEmpty || only == "kernels" {
-    figures += encodingBenchmarks(threads: threads)
-    figures += networkBenchmarks(threads: threads)
+if only.isEmpty || only == "kernels" || only == "limits" {
+    let limits = MachineLimits.measure(threads: threads)
+    figures += limits.figures
+    if only != "limits" {
+        figures += encodingBenchmarks(threads: threads, limits: limits)
+        figures += networkBenchmarks(threads: threads, limits: limits)
+    }
 }
 if only.isEmpty || only == "geometry" {
     figures += geometryBenchmarks(threads: threads)
@@ -76,9 +82,13 @@ for f in figures {
     print("| \(f.name) | \(format(f.value)) \(f.unit) | \(f.target) | \(f.met.map { $0 ? "yes" : "**no**" } ?? "") |")
 }
 if !jsonPath.isEmpty {
-    let json: JSONValue = .array(figures.map { f in
-        .object([("name", .string(f.name)), ("value", f.value.isNaN ? .null : .double(f.value)), ("unit", .string(f.unit)),
-                 ("target", .string(f.target)), ("met", f.met.map { .bool($0) } ?? .null)])
-    })
+    let json: JSONValue = .object([
+        ("machine", .object([("cpu", .string(machine.cpu)), ("vector_extensions", .array(machine.vectorExtensions.map { .string($0) })),
+                             ("openblas_kernel", .string(machine.blasCore)), ("threads", .number(Double(threads), isInteger: true))])),
+        ("figures", .array(figures.map { f in
+            .object([("name", .string(f.name)), ("value", f.value.isNaN ? .null : .double(f.value)), ("unit", .string(f.unit)),
+                     ("target", .string(f.target)), ("met", f.met.map { .bool($0) } ?? .null)])
+        })),
+    ])
     try? FileAccess.writeAtomically(JSONWriter.string(json), to: jsonPath)
 }

@@ -53,7 +53,7 @@ struct GemmTests {
     @Test(arguments: 0..<3) func layerShapesMatchNaive(_ index: Int) {
         let (ta, tb) = GemmTests.cases[index]
         let shapes = [(1, 16, 1), (5, 17, 3), (6, 64, 32), (7, 3, 64), (13, 96, 200), (512, 64, 64), (40, 1, 5),
-                      (300, 33, 513), (64, 64, 512), (9, 128, 7), (12, 40, 15)]
+                      (300, 33, 513), (64, 64, 512), (9, 128, 7), (12, 40, 15), (70, 1, 64), (33, 200, 300), (8, 5, 2500)]
         for (m, n, k) in shapes {
             for (alpha, beta) in [(Float(1), Float(0)), (1, 1), (0.5, -0.25)] {
                 let lda = (ta == .none ? k : m) + 1, ldb = (tb == .none ? n : k) + 2, ldc = n + 3
@@ -79,6 +79,35 @@ struct GemmTests {
                                   ldb: ldb, beta: beta, c: rp.baseAddress!, ldc: ldc)
                 } } }
                 #expect(Array(row[0..<n]) == Array(c[(i * ldc)..<(i * ldc + n)]), "\(ta) \(tb) m \(m) n \(n) k \(k): row \(i) differs alone")
+            }
+        }
+    }
+
+    /// The row promise on the layer shapes that used to go to OpenBLAS (narrow outputs, wide layers, long inner
+    /// dimensions): C computed in blocks of 1, 5 and 16 rows has the same bits as C computed whole, for A·B and
+    /// A·Bᵀ. OpenBLAS's AVX-512 kernels broke this for an output layer of 3 columns.
+    @Test(arguments: 0..<2) func rowBlocksGiveTheWholeProductsBits(_ index: Int) {
+        let (ta, tb) = GemmTests.cases[index]
+        for (m, n, k) in [(97, 3, 64), (97, 1, 64), (50, 16, 27), (61, 128, 64), (45, 256, 128), (30, 7, 3000)] {
+            let lda = k, ldb = tb == .none ? n : k
+            let a = random(m * lda, seed: UInt64(m + k)), b = random((tb == .none ? k : n) * ldb, seed: UInt64(n + k))
+            var whole = [Float](repeating: 0, count: m * n)
+            a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in whole.withUnsafeMutableBufferPointer { cp in
+                Gemm.multiply(ta, tb, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+                              beta: 0, c: cp.baseAddress!, ldc: n)
+            } } }
+            for block in [1, 5, 16] {
+                var pieces = [Float](repeating: 0, count: m * n)
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in pieces.withUnsafeMutableBufferPointer { cp in
+                    var r = 0
+                    while r < m {
+                        let rows = min(block, m - r)
+                        Gemm.multiply(ta, tb, m: rows, n: n, k: k, a: ap.baseAddress! + r * lda, lda: lda, b: bp.baseAddress!,
+                                      ldb: ldb, beta: 0, c: cp.baseAddress! + r * n, ldc: n)
+                        r += rows
+                    }
+                } } }
+                #expect(pieces == whole, "\(ta) \(tb) m \(m) n \(n) k \(k) in blocks of \(block)")
             }
         }
     }
