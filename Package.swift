@@ -15,6 +15,9 @@ let package = Package(
         .executable(name: "fieldfit-bench", targets: ["fieldfit-bench"]),
         .executable(name: "fieldfit-viewer", targets: ["fieldfit-viewer"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
     targets: [
         // C bridges to system libraries.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -34,23 +37,27 @@ let package = Package(
         .target(name: "Geometry", dependencies: ["TensorCore", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "Fields", dependencies: ["ModelLibrary", "Geometry", "TensorCore", "FieldIO", "CPrefetch"], swiftSettings: kernelFlags),
         .target(name: "Render", dependencies: ["Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
-        .target(name: "App", dependencies: ["Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
+        .target(name: "App", dependencies: ["Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO",
+                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "fieldfit", dependencies: ["App"]),
         // The bench's own C reference kernels (the machine limits it measures figures against).
         .target(name: "CBenchReference", cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"])]),
         .executableTarget(name: "fieldfit-bench", dependencies: ["App", "Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO",
-                                                                 "COpenBLAS", "CBenchReference"],
+                                                                 "COpenBLAS", "CBenchReference",
+                                                                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: kernelFlags),
         // The viewer's GLSL shaders (top-level Shaders/), shipped as package resources.
         .target(name: "ViewerShaders", path: "Shaders", exclude: ["README.md"],
                 resources: [.copy("field.vert"), .copy("field.frag")]),
         .executableTarget(name: "fieldfit-viewer", dependencies: ["App", "Render", "TensorCore", "FieldIO", "ViewerShaders", "CGLFW", "CGL"]),
 
-        .testTarget(name: "FieldIOTests", dependencies: ["FieldIO"]),
+        // Temporary folders for the tests, removed when the test process exits.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FieldIOTests", dependencies: ["FieldIO", "TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "ModelLibraryTests", dependencies: ["ModelLibrary", "TensorCore", "FieldIO"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TensorCore", "FieldIO"]),
-        .testTarget(name: "RenderTests", dependencies: ["Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "Fields", "Render", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
+        .testTarget(name: "RenderTests", dependencies: ["TestSupport", "Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
+        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Fields", "Render", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
     ]
 )

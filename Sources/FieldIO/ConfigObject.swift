@@ -67,7 +67,7 @@ public final class ConfigObject {
     /// An integer; nil when absent.
     public func int(_ key: String) throws(FieldError) -> Int? {
         guard let v = value(key) else { return nil }
-        guard case .number(let d, _) = v, d.rounded() == d, abs(d) < 9e15 else {
+        guard case .number(let d, _) = v, d.rounded() == d, abs(d) <= Double(JSONValue.largestExactInteger) else {
             throw error(key, "expected an integer, got \(describe(v))")
         }
         return Int(d)

@@ -40,6 +40,10 @@ public indirect enum JSONValue: Equatable, Sendable {
 }
 
 extension JSONValue {
+    /// The largest integer JSON numbers (doubles) keep exactly, 2^53: the writer and `ConfigObject.int` accept
+    /// integers up to this magnitude, so that such a value round-trips.
+    public static let largestExactInteger = 9_007_199_254_740_992
+
     /// Convenience constructors used when building JSON to write.
     public static func int(_ v: Int) -> JSONValue { .number(Double(v), isInteger: true) }
     public static func double(_ v: Double) -> JSONValue { .number(v, isInteger: v.rounded() == v && abs(v) < 1e15) }

@@ -18,7 +18,7 @@ public enum JSONWriter {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let v, let isInteger):
-            if isInteger, abs(v) < 9e15 { out += String(Int64(v)) }
+            if isInteger, abs(v) <= Double(JSONValue.largestExactInteger) { out += String(Int64(v)) }
             else if v.isFinite { out += "\(v)" }
             else { out += "null" }
         case .string(let s): out += quote(s)

@@ -100,7 +100,7 @@ import Testing
 
     @Test func badCommandLine() {
         #expect(runFieldfit(["--steps", "many"]).stderr.contains("--steps"))
-        #expect(runFieldfit(["--frobnicate"]).stderr.contains("unknown option"))
+        #expect(runFieldfit(["--frobnicate"]).stderr.contains("Unknown option"))
         #expect(runFieldfit(["--resume", "/nonexistent-run"]).status != 0)
     }
 }

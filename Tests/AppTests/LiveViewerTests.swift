@@ -108,7 +108,7 @@ import Testing
         #expect(try ViewerOptions.parse([dir]).source == .run(dir))
         #expect(try ViewerOptions.parse(["demo-sdf"]).source == .scene("demo-sdf"))
         for (args, fragment) in [(["--render-share", "2"], "--render-share"), (["--size", "10"], "--size"),
-                                 (["--mode", "sparkle"], "--mode"), (["--bogus"], "--bogus"), (["a", "b"], "only one"),
+                                 (["--mode", "sparkle"], "--mode"), (["--bogus"], "--bogus"), (["a", "b"], "Unexpected argument"),
                                  (["--steps", "-1"], "--steps")] {
             #expect(throws: FieldError.self) { _ = try ViewerOptions.parse(args) }
             do { _ = try ViewerOptions.parse(args) } catch { #expect(error.description.contains(fragment), "\(error)") }

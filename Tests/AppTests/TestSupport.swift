@@ -2,14 +2,13 @@ import FieldIO
 import Foundation
 @testable import App
 import Testing
+import TestSupport
 
-/// A fresh temporary folder for one test.
-func temporaryFolder(_ name: String = #function) -> String {
-    let clean = name.filter { $0.isLetter || $0.isNumber }
-    let path = NSTemporaryDirectory() + "fieldfit-tests-\(clean)-\(UInt32.random(in: 0...UInt32.max))"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+/// A fresh temporary folder for one test (removed at the end of the test process at the latest).
+func temporaryFolder(_ name: String = #function) -> String { TemporaryFolders.make(name) }
+
+/// Removes a folder `temporaryFolder` gave, when the test is done with it.
+func removeTemporaryFolder(_ path: String) { TemporaryFolders.remove(path) }
 
 /// Writes `text` to `name` inside `folder` and returns the path.
 @discardableResult

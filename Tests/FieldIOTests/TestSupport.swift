@@ -1,12 +1,9 @@
 import Foundation
 @testable import FieldIO
+import TestSupport
 
-/// A fresh, empty temporary folder for one test.
-func temporaryFolder() -> String {
-    let path = NSTemporaryDirectory() + "fieldio-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+/// A fresh, empty temporary folder for one test (removed at the end of the test process).
+func temporaryFolder(_ name: String = #function) -> String { TemporaryFolders.make(name) }
 
 /// Writes raw bytes to `name` inside `folder` and returns the path.
 @discardableResult

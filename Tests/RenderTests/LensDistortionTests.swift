@@ -3,6 +3,7 @@ import Foundation
 import Geometry
 import Render
 import Testing
+import TestSupport
 
 /// Lens distortion (distort ∘ undistort), distorted ray directions, and cameras made from each
 /// transforms.json dialect giving the same rays.
@@ -85,7 +86,7 @@ struct LensDistortionTests {
     /// A temporary folder with two RGBA images and the same two cameras written in all three dialects
     /// (the nerfstudio one with a distortion); returns the three json paths.
     func writeThreeForms() throws -> [String] {
-        let dir = NSTemporaryDirectory() + "render-nerf-" + UUID().uuidString
+        let dir = TemporaryFolders.make("render-nerf")
         try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
         for i in 0..<2 {
             try Image(width: Self.width, height: Self.height, channels: 4, fill: 0.5).writePNG(to: "\(dir)/images/img_\(i).png")

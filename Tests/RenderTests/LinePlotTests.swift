@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import FieldIO
 @testable import Render
 
@@ -107,9 +108,5 @@ import FieldIO
     }
 }
 
-/// A fresh temporary folder.
-func temporaryPlotFolder() -> String {
-    let path = NSTemporaryDirectory() + "render-tests-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
+/// A fresh temporary folder (removed at the end of the test process).
+func temporaryPlotFolder(_ name: String = #function) -> String { TemporaryFolders.make(name) }

@@ -178,7 +178,7 @@ public struct Scene {
             t.steps = try tr.int("steps", default: t.steps, in: 0...1_000_000_000)
             t.seconds = try tr.double("seconds", default: t.seconds, in: 0...1e9)
             t.batchSize = try tr.int("batch_size", default: t.batchSize, in: 1...(1 << 24))
-            t.seed = UInt64(try tr.int("seed", default: Int(t.seed), in: 0...Int.max))
+            t.seed = UInt64(try tr.int("seed", default: Int(t.seed), in: 0...Int(Options.largestSeed)))
             t.threads = try tr.int("threads", default: t.threads, in: 0...256)
             t.evalEverySteps = try tr.int("eval_every_steps", default: t.evalEverySteps, in: 0...1_000_000_000)
             t.evalEverySeconds = try tr.double("eval_every_seconds", default: t.evalEverySeconds, in: 0.001...1e9)

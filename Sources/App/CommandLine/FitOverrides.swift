@@ -1,0 +1,50 @@
+import ArgumentParser
+
+/// The options that override a scene's training settings, shared by `fieldfit fit` and `fieldfit-viewer`.
+public struct FitOverrides: ParsableArguments {
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write the run folder here (default: runs/<scene name>).", valueName: "dir"))
+    var outputFolder: String?
+
+    @Option(help: ArgumentHelp("Train for this many seconds in total (replaces the scene's limits).", valueName: "s"))
+    var seconds: Double?
+
+    @Option(help: ArgumentHelp("Train for this many steps in total (replaces the scene's limits).", valueName: "n"))
+    var steps: Int?
+
+    @Option(help: ArgumentHelp("Seed for initialisation and sampling, 0...\(Options.largestSeed).", valueName: "n"))
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Worker threads, 1...256 (default: one per core).", valueName: "n"))
+    var threads: Int?
+
+    @Flag(name: [.short, .long], help: "No progress line; only errors and the final summary.")
+    var quiet = false
+
+    public init() {}
+
+    public func validate() throws {
+        if let seconds, !(seconds > 0 && seconds.isFinite) {
+            throw ValidationError("--seconds: expected a positive number of seconds, got \(seconds)")
+        }
+        if let steps, steps <= 0 { throw ValidationError("--steps: expected a positive integer, got \(steps)") }
+        if let seed, seed > Options.largestSeed {
+            throw ValidationError("--seed: expected an integer in 0...\(Options.largestSeed) (JSON keeps integers exactly up to 2^53), got \(seed)")
+        }
+        if let threads { try checkThreads(threads) }
+    }
+
+    /// Writes the overrides into `options`.
+    func apply(to options: inout Options) {
+        options.outputFolder = outputFolder
+        options.seconds = seconds
+        options.steps = steps
+        options.seed = seed
+        options.threads = threads
+        options.quiet = quiet
+    }
+}
+
+/// `--threads` must be 1...256.
+func checkThreads(_ threads: Int) throws {
+    guard (1...256).contains(threads) else { throw ValidationError("--threads: expected an integer in 1...256, got \(threads)") }
+}
