@@ -1,19 +1,31 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 // fieldfit: fit neural fields on a CPU and render them.
+//
+// Tools version 6.2: from it on SwiftPM accepts unsafe flags in a package that another package depends on by
+// version (before, only by path or branch), so the `FieldFit` library keeps its kernel flags as a dependency.
 import PackageDescription
 
 /// Flags for the targets that hold hot kernels (release only): no overflow/exclusivity checks, AVX2 + FMA.
+/// Applied while the `FastKernels` trait is on (the default); a package that depends on fieldfit and must run
+/// on x86-64 CPUs without AVX2, or on another architecture, turns it off with `traits: []` on its
+/// `.package(…)` line and gets portable (slower) kernels with the same results.
 let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked", "-target-cpu", "haswell"],
-                 .when(configuration: .release)),
+                 .when(configuration: .release, traits: ["FastKernels"])),
 ]
 
 let package = Package(
     name: "fieldfit",
     products: [
+        // The toolkit as a library: formats, tensor core, model library, geometry, tasks, renderer and the fit loop.
+        .library(name: "FieldFit", targets: ["FieldFit"]),
         .executable(name: "fieldfit", targets: ["fieldfit"]),
         .executable(name: "fieldfit-bench", targets: ["fieldfit-bench"]),
         .executable(name: "fieldfit-viewer", targets: ["fieldfit-viewer"]),
+    ],
+    traits: [
+        .trait(name: "FastKernels", description: "Build the hot kernels with -Ounchecked and AVX2 + FMA (x86-64 Haswell or newer)."),
+        .default(enabledTraits: ["FastKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +51,8 @@ let package = Package(
         .target(name: "Render", dependencies: ["Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "App", dependencies: ["Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO",
                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The library product's one module: re-exports every layer, so `import FieldFit` is all a package needs.
+        .target(name: "FieldFit", dependencies: ["App", "Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
         .executableTarget(name: "fieldfit", dependencies: ["App"]),
         // The bench's own C reference kernels (the machine limits it measures figures against).
         .target(name: "CBenchReference", cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"])]),
