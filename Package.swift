@@ -45,12 +45,13 @@ let package = Package(
         .systemLibrary(name: "CGL", pkgConfig: "gl", providers: [.apt(["libgl-dev"])]),
 
         // Layers, bottom to top.
-        .target(name: "FieldIO", dependencies: ["CImageCodecs", "CPNG"]),
+        .target(name: "FieldIO", dependencies: ["CImageCodecs"]),
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "ModelLibrary", dependencies: ["TensorCore", "FieldIO", "CPrefetch"], swiftSettings: kernelFlags),
         .target(name: "Geometry", dependencies: ["TensorCore", "FieldIO"], swiftSettings: kernelFlags),
-        .target(name: "Fields", dependencies: ["ModelLibrary", "Geometry", "TensorCore", "FieldIO", "CPrefetch"], swiftSettings: kernelFlags),
-        .target(name: "Render", dependencies: ["Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
+        .target(name: "Fields", dependencies: ["Geometry", "TensorCore", "FieldIO", "CPrefetch"], swiftSettings: kernelFlags),
+        // The renderer takes fields through protocols (`RadianceField`, `DistanceField`): no model library.
+        .target(name: "Render", dependencies: ["Geometry", "TensorCore", "FieldIO"], swiftSettings: kernelFlags),
         .target(name: "App", dependencies: ["Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO",
                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The library product's one module: re-exports every layer, so `import FieldFit` is all a package needs.
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(name: "fieldfit", dependencies: ["App"]),
         // The bench's own C reference kernels (the machine limits it measures figures against).
         .target(name: "CBenchReference", cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"])]),
-        .executableTarget(name: "fieldfit-bench", dependencies: ["App", "Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO",
+        .executableTarget(name: "fieldfit-bench", dependencies: ["ModelLibrary", "Geometry", "TensorCore", "FieldIO",
                                                                  "COpenBLAS", "CBenchReference",
                                                                  .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: kernelFlags),
@@ -73,7 +74,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "ModelLibraryTests", dependencies: ["ModelLibrary", "TensorCore", "FieldIO"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TensorCore", "FieldIO"]),
-        .testTarget(name: "RenderTests", dependencies: ["TestSupport", "Render", "Fields", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
-        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Fields", "Render", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
+        .testTarget(name: "RenderTests", dependencies: ["TestSupport", "Render", "Geometry", "TensorCore", "FieldIO"]),
+        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Render", "ModelLibrary", "FieldIO"]),
     ]
 )

@@ -178,7 +178,7 @@ public final class LiveSession {
 
     private func renderRadiance(_ nerf: NeRFFitTask, camera: Camera, mode: LiveMode) -> Image {
         let renderer = RadianceRenderer(grid: nerf.training(fit.trainer, resumed: true).grid)
-        let out = renderer.render(camera, trainer: fit.trainer, background: nerf.scene.radiance.background, pool: fit.pool)
+        let out = renderer.render(camera, field: NeRFRadianceField(trainer: fit.trainer), background: nerf.scene.radiance.background, pool: fit.pool)
         switch mode {
         case .depth: return NeRFRendering.depthImage(out, width: camera.width, height: camera.height)
         case .alpha: return Image(width: camera.width, height: camera.height, channels: 3, pixels: out.opacity.flatMap { [$0, $0, $0] })

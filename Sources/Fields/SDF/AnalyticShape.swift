@@ -67,7 +67,7 @@ public final class AnalyticShape: DistanceSource {
         return d
     }
 
-    public func signedDistance(points: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+    public func distances(points: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         pool.parallelRanges(count, granularity: 256) { _, range in
             for i in range {
                 output[i] = self.distance(SIMD3(points[3 * i], points[3 * i + 1], points[3 * i + 2]))

@@ -25,7 +25,7 @@ public final class MeshDistanceSource: DistanceSource {
     /// The unit cube's origin in mesh units.
     public var offset: SIMD3<Float> { normalization.toMesh(.zero) }
 
-    public func signedDistance(points: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+    public func distances(points: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         oracle.signedDistance(points: points, count: count, output: output, pool: pool)
     }
 
@@ -37,7 +37,7 @@ public final class MeshDistanceSource: DistanceSource {
         return (s.point, Int32(s.triangle))
     }
 
-    public func signedDistance(points: UnsafePointer<Float>, hints: UnsafePointer<Int32>, count: Int,
+    public func distances(points: UnsafePointer<Float>, hints: UnsafePointer<Int32>, count: Int,
                                output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         oracle.signedDistance(points: points, hintTriangles: hints, count: count, output: output, pool: pool)
     }

@@ -41,8 +41,8 @@ public final class SDFTask {
         }
         uniformDistances = FloatBuffer(count: uniformCount)
         nearDistances = FloatBuffer(count: nearCount)
-        source.signedDistance(points: uniformPoints.pointer, count: uniformCount, output: uniformDistances.pointer, pool: pool)
-        source.signedDistance(points: nearPoints.pointer, count: nearCount, output: nearDistances.pointer, pool: pool)
+        source.distances(points: uniformPoints.pointer, count: uniformCount, output: uniformDistances.pointer, pool: pool)
+        source.distances(points: nearPoints.pointer, count: nearCount, output: nearDistances.pointer, pool: pool)
     }
 
     /// Input width of the field (x, y, z).
@@ -72,7 +72,7 @@ public final class SDFTask {
         }
         for i in 3 * (surface + near)..<(3 * batch) { input[i] = rng.nextFloat() }
         hints.withUnsafeBufferPointer {
-            source.signedDistance(points: input + 3 * surface, hints: $0.baseAddress! + surface, count: batch - surface,
+            source.distances(points: input + 3 * surface, hints: $0.baseAddress! + surface, count: batch - surface,
                                   output: targets + surface, pool: pool)
         }
     }

@@ -1,6 +1,5 @@
 import FieldIO
 import Foundation
-import ModelLibrary
 import TensorCore
 
 /// One rendered view of a radiance field: colour (composited over the background), expected depth
@@ -16,9 +15,9 @@ public struct RadianceImage {
     public var samples: Int
 }
 
-/// Renders a trained radiance field by marching every pixel's ray through the occupancy grid in rounds:
-/// each round takes a few samples from every ray still active, evaluates the density network on them,
-/// composites the weights, runs the colour network only on samples whose weight is visible (> 1e-5),
+/// Renders a radiance field (any `RadianceField`) by marching every pixel's ray through the occupancy grid in
+/// rounds: each round takes a few samples from every ray still active, asks the field for their density,
+/// composites the weights, asks for colour only where a sample's weight is visible (> 1e-5),
 /// and drops the rays that left the volume or whose transmittance fell below the threshold (instant-ngp:
 /// 0.01 for display, 1e-4 for test views). Deterministic: ray state depends only on the field, never on
 /// the thread count.
@@ -33,12 +32,11 @@ public final class RadianceRenderer {
         marcher = RayMarcher(grid: grid)
     }
 
-    /// Renders `camera`'s view of the field that `trainer` (a NeRF network) holds. Call inside
-    /// `trainer.withInferenceParameters` for averaged weights.
-    public func render(_ camera: Camera, trainer: Trainer, background: SIMD3<Float>, minTransmittance: Float = 0.01,
+    /// Renders `camera`'s view of `field`.
+    public func render(_ camera: Camera, field: some RadianceField, background: SIMD3<Float>, minTransmittance: Float = 0.01,
                        pool: WorkerPool) -> RadianceImage {
         let n = camera.width * camera.height
-        let capacity = trainer.batchCapacity
+        let capacity = field.batchCapacity
         let volume = grid.volume, marcher = self.marcher
         let t = FloatBuffer(count: n), far = FloatBuffer(count: n), transmittance = FloatBuffer(count: n)
         let color = FloatBuffer(count: n * 3), depth = FloatBuffer(count: n)
@@ -63,8 +61,7 @@ public final class RadianceRenderer {
         }
         var active = [Int32](); active.reserveCapacity(n)
         for i in 0..<n where startsInside[i] { active.append(Int32(i)) }
-        let network = trainer.model as! NeRFNetwork
-        let g = network.geometryWidth, e = network.direction.outputWidth
+        let g = field.geometryWidth
         let rows = max(capacity, n)
         // Staging (k slots per active ray), then packed rows.
         let stagedPositions = FloatBuffer(count: rows * 3), stagedSteps = FloatBuffer(count: rows), stagedDistances = FloatBuffer(count: rows)
@@ -73,8 +70,7 @@ public final class RadianceRenderer {
         let rowRay = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
         let compact = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
         defer { compact.deallocate(); rowRay.deallocate() }
-        var colorInput = FloatBuffer(count: 0), encoded = FloatBuffer(count: 0), gatheredDirections = FloatBuffer(count: 0)
-        var rgbOut = FloatBuffer(count: 0)
+        var gatheredGeometry = FloatBuffer(count: 0), gatheredDirections = FloatBuffer(count: 0), rgbOut = FloatBuffer(count: 0)
         let counts = UnsafeMutablePointer<Int32>.allocate(capacity: n), offsets = UnsafeMutablePointer<Int32>.allocate(capacity: n + 1)
         let finished = UnsafeMutablePointer<Bool>.allocate(capacity: n)
         defer { counts.deallocate(); offsets.deallocate(); finished.deallocate() }
@@ -119,7 +115,7 @@ public final class RadianceRenderer {
             }
             samples += total
             // Density first (the density network alone), then weights along each ray.
-            if total > 0 { network.density.forward(input: pp, output: geometry.pointer, batch: total, context: nil, pool: pool) }
+            if total > 0 { field.density(points: pp, output: geometry.pointer, count: total, pool: pool) }
             let gp = geometry.pointer, wp = weights.pointer, Tp = transmittance.pointer, zd = depth.pointer
             active.withUnsafeBufferPointer { act in
                 pool.parallelRanges(a, granularity: 64) { _, range in
@@ -148,11 +144,11 @@ public final class RadianceRenderer {
                 if wp[row] > negligible { compact[row] = Int32(m); m += 1 } else { compact[row] = -1 }
             }
             if m > 0 {
-                if colorInput.count < m * (g + e) {
-                    colorInput = FloatBuffer(count: m * (g + e)); encoded = FloatBuffer(count: m * e)
+                if gatheredGeometry.count < m * g {
+                    gatheredGeometry = FloatBuffer(count: m * g)
                     gatheredDirections = FloatBuffer(count: m * 3); rgbOut = FloatBuffer(count: m * 3)
                 }
-                let ci = colorInput.pointer, ep = encoded.pointer, gd = gatheredDirections.pointer
+                let gg = gatheredGeometry.pointer, gd = gatheredDirections.pointer
                 let compactRows = UnsafePointer(compact)
                 active.withUnsafeBufferPointer { act in
                     pool.parallelRanges(total, granularity: 256) { _, range in
@@ -160,18 +156,11 @@ public final class RadianceRenderer {
                             let c = Int(compactRows[row]), i = Int(act[Int(rowRay[row])])
                             gd[3 &* c] = (dp[3 &* i] + 1) * 0.5; gd[3 &* c &+ 1] = (dp[3 &* i &+ 1] + 1) * 0.5
                             gd[3 &* c &+ 2] = (dp[3 &* i &+ 2] + 1) * 0.5
+                            (gg + c &* g).update(from: gp + row &* g, count: g)
                         }
                     }
                 }
-                network.direction.forward(input: gd, output: ep, batch: m, context: nil, pool: pool)
-                pool.parallelRanges(total, granularity: 256) { _, range in
-                    for row in range where compactRows[row] >= 0 {
-                        let c = Int(compactRows[row])
-                        (ci + c &* (g &+ e)).update(from: gp + row &* g, count: g)
-                        (ci + (c &* (g &+ e) &+ g)).update(from: ep + c &* e, count: e)
-                    }
-                }
-                network.colorForward(colorInput: ci, directions: gd, output: rgbOut.pointer, batch: m, pool: pool)
+                field.color(geometry: gg, directions: gd, output: rgbOut.pointer, count: m, pool: pool)
                 let rp = rgbOut.pointer, cp = color.pointer
                 active.withUnsafeBufferPointer { act in
                     pool.parallelRanges(a, granularity: 64) { _, range in

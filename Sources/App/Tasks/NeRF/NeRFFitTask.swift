@@ -145,11 +145,12 @@ final class NeRFFitTask: SteppingFitTask {
     /// Renders every test view; returns the per-view scores and the predictions.
     func renderTestViews(_ trainer: Trainer, pool: WorkerPool) -> (scores: [ViewScore], images: [Image]) {
         let renderer = RadianceRenderer(grid: training(trainer, resumed: true).grid)
+        let field = NeRFRadianceField(trainer: trainer)
         var scores: [ViewScore] = [], images: [Image] = []
         let bg = scene.radiance.background
         for v in 0..<testViews.count {
             let t0 = monotonicSeconds()
-            let out = renderer.render(testViews.cameras[v], trainer: trainer, background: bg, minTransmittance: 1e-4, pool: pool)
+            let out = renderer.render(testViews.cameras[v], field: field, background: bg, minTransmittance: 1e-4, pool: pool)
             let seconds = monotonicSeconds() - t0
             scores.append(ViewScore.score(index: v, groundTruth: testViews.image(v, background: bg), prediction: out.rgb,
                                           seconds: seconds, background: bg))

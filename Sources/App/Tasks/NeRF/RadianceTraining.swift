@@ -1,6 +1,7 @@
 import FieldIO
 import Foundation
 import ModelLibrary
+import Render
 import TensorCore
 
 /// instant-ngp's NeRF training step on a CPU: rays drawn uniformly over all training pixels, each with a

@@ -1,5 +1,5 @@
+import Geometry
 import ModelLibrary
-import Render
 import TensorCore
 
 /// A trainer's model seen as a distance field for the renderers (call inside `withInferenceParameters`).

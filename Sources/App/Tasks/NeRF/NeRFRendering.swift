@@ -36,13 +36,14 @@ enum NeRFRendering {
         let sets = try cameras(task: task, width: width, height: height, orbitViews: orbitViews)
         guard !sets.isEmpty else { return }
         let renderer = RadianceRenderer(grid: task.training(trainer, resumed: true).grid)
+        let field = NeRFRadianceField(trainer: trainer)
         var seconds = 0.0, views = 0, pixels = 0
         for (set, cams) in sets {
             let dir = folder.file("renders/\(set)")
             try FileAccess.makeFolder(dir)
             for (k, camera) in cams.enumerated() {
                 let t0 = monotonicSeconds()
-                let out = renderer.render(camera, trainer: trainer, background: task.scene.radiance.background, pool: pool)
+                let out = renderer.render(camera, field: field, background: task.scene.radiance.background, pool: pool)
                 seconds += monotonicSeconds() - t0
                 views += 1
                 pixels += camera.width * camera.height

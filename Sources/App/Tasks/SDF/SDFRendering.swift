@@ -1,5 +1,6 @@
 import FieldIO
 import Foundation
+import Geometry
 import Render
 import TensorCore
 
