@@ -1,3 +1,5 @@
+import TensorCore
+
 /// The point of a mesh closest to a query point.
 public struct ClosestPointResult: Sendable, Equatable {
     /// Euclidean distance from the query to `point`.
@@ -50,11 +52,11 @@ extension TriangleBVH {
         while true {
             if node >= 0 {
                 let n = nodes + Int(node)
-                let dx = laneMax(laneMax(n.pointee.minX - px4, px4 - n.pointee.maxX), zero)
-                let dy = laneMax(laneMax(n.pointee.minY - py4, py4 - n.pointee.maxY), zero)
-                let dz = laneMax(laneMax(n.pointee.minZ - pz4, pz4 - n.pointee.maxZ), zero)
+                let dx = SIMDLanes.maximum(SIMDLanes.maximum(n.pointee.minX - px4, px4 - n.pointee.maxX), zero)
+                let dy = SIMDLanes.maximum(SIMDLanes.maximum(n.pointee.minY - py4, py4 - n.pointee.maxY), zero)
+                let dz = SIMDLanes.maximum(SIMDLanes.maximum(n.pointee.minZ - pz4, pz4 - n.pointee.maxZ), zero)
                 let d2 = dx * dx + dy * dy + dz * dz
-                var hits = lessMask(d2, SIMD4(repeating: best))
+                var hits = SIMDLanes.lessMask(d2, SIMD4(repeating: best))
                 if hits != 0 {
                     let child = n.pointee.child
                     if hits & (hits &- 1) == 0 {                 // one child: enter it
@@ -82,10 +84,10 @@ extension TriangleBVH {
             } else {
                 let block = blocks + Int(~node)
                 let d = blockDistanceSquared(block, p)
-                let m = horizontalMin(d)
+                let m = SIMDLanes.pairwiseMin(d)
                 if m < best {
                     best = m
-                    bestIndex = block.pointee.triangle[equalMask(d, SIMD8(repeating: m)).trailingZeroBitCount]
+                    bestIndex = block.pointee.triangle[SIMDLanes.equalMask(d, SIMD8(repeating: m)).trailingZeroBitCount]
                 }
             }
             // Next: the nearest waiting node that may still hold something closer.
@@ -120,14 +122,14 @@ func blockDistanceSquared(_ block: UnsafePointer<TriangleBlock8>, _ p: SIMD3<Flo
     let w1x = w0x - e0x, w1y = w0y - e0y, w1z = w0z - e0z
     let w2x = w1x - e1x, w2y = w1y - e1y, w2z = w1z - e1z
 
-    let t0 = laneMin(laneMax((w0x * e0x + w0y * e0y + w0z * e0z) * block.pointee.inv0, zero), one)
+    let t0 = SIMDLanes.minimum(SIMDLanes.maximum((w0x * e0x + w0y * e0y + w0z * e0z) * block.pointee.inv0, zero), one)
     let q0x = w0x - t0 * e0x, q0y = w0y - t0 * e0y, q0z = w0z - t0 * e0z
-    let t1 = laneMin(laneMax((w1x * e1x + w1y * e1y + w1z * e1z) * block.pointee.inv1, zero), one)
+    let t1 = SIMDLanes.minimum(SIMDLanes.maximum((w1x * e1x + w1y * e1y + w1z * e1z) * block.pointee.inv1, zero), one)
     let q1x = w1x - t1 * e1x, q1y = w1y - t1 * e1y, q1z = w1z - t1 * e1z
-    let t2 = laneMin(laneMax((w2x * e2x + w2y * e2y + w2z * e2z) * block.pointee.inv2, zero), one)
+    let t2 = SIMDLanes.minimum(SIMDLanes.maximum((w2x * e2x + w2y * e2y + w2z * e2z) * block.pointee.inv2, zero), one)
     let q2x = w2x - t2 * e2x, q2y = w2y - t2 * e2y, q2z = w2z - t2 * e2z
-    let edge = laneMin(q0x * q0x + q0y * q0y + q0z * q0z,
-                            laneMin(q1x * q1x + q1y * q1y + q1z * q1z, q2x * q2x + q2y * q2y + q2z * q2z))
+    let edge = SIMDLanes.minimum(q0x * q0x + q0y * q0y + q0z * q0z,
+                                 SIMDLanes.minimum(q1x * q1x + q1y * q1y + q1z * q1z, q2x * q2x + q2y * q2y + q2z * q2z))
 
     let s0 = block.pointee.m0x * w0x + block.pointee.m0y * w0y + block.pointee.m0z * w0z
     let s1 = block.pointee.m1x * w1x + block.pointee.m1y * w1y + block.pointee.m1z * w1z

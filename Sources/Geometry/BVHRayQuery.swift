@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Where a ray first meets a mesh.
 public struct RayHit: Sendable, Equatable {
     /// The ray parameter t of the hit (origin + t·direction; the distance when direction is a unit vector).
@@ -76,10 +78,10 @@ extension TriangleBVH {
             let t0x = (node.pointee.minX - ox4) * ix4, t1x = (node.pointee.maxX - ox4) * ix4
             let t0y = (node.pointee.minY - oy4) * iy4, t1y = (node.pointee.maxY - oy4) * iy4
             let t0z = (node.pointee.minZ - oz4) * iz4, t1z = (node.pointee.maxZ - oz4) * iz4
-            let near = laneMax(laneMax(laneMin(t0x, t1x), laneMin(t0y, t1y)),
-                                    laneMax(laneMin(t0z, t1z), lowest))
-            let far = laneMin(laneMin(laneMax(t0x, t1x), laneMax(t0y, t1y)),
-                                   laneMin(laneMax(t0z, t1z), SIMD4(repeating: best)))
+            let near = SIMDLanes.maximum(SIMDLanes.maximum(SIMDLanes.minimum(t0x, t1x), SIMDLanes.minimum(t0y, t1y)),
+                                         SIMDLanes.maximum(SIMDLanes.minimum(t0z, t1z), lowest))
+            let far = SIMDLanes.minimum(SIMDLanes.minimum(SIMDLanes.maximum(t0x, t1x), SIMDLanes.maximum(t0y, t1y)),
+                                        SIMDLanes.minimum(SIMDLanes.maximum(t0z, t1z), SIMD4(repeating: best)))
             let child = node.pointee.child
             let enter = (near .<= far) .& (child .!= SIMD4(repeating: BVHNode4.noChild))
             if !any(enter) { continue }

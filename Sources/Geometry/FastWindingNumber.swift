@@ -1,4 +1,5 @@
 import FieldIO
+import TensorCore
 
 /// The far-field expansion of the (up to) four children of one BVH node, SoA: expansion centre p̃
 /// (area-weighted centroid), squared radius r² (r: farthest corner from p̃; +∞ for no child, so it is
@@ -84,9 +85,9 @@ public final class FastWindingNumber: @unchecked Sendable {
             let rx = e.pointee.cx - px4, ry = e.pointee.cy - py4, rz = e.pointee.cz - pz4
             let d2 = rx * rx + ry * ry + rz * rz
             let admission = e.pointee.radius2 * beta2
-            let farBits = lessMask(admission, d2)
+            let farBits = SIMDLanes.lessMask(admission, d2)
             if farBits != 0 {
-                let inverse = 1 / laneSquareRoot(d2)
+                let inverse = 1 / SIMDLanes.squareRoot(d2)
                 let inverse2 = inverse * inverse
                 let inverse3 = inverse2 * inverse
                 let rN = rx * e.pointee.nx + ry * e.pointee.ny + rz * e.pointee.nz
@@ -96,7 +97,7 @@ public final class FastWindingNumber: @unchecked Sendable {
                 let cr2 = e.pointee.c20 * rx + e.pointee.c21 * ry + e.pointee.c22 * rz
                 let rCr = rx * cr0 + ry * cr1 + rz * cr2
                 let term = (rN + trace) * inverse3 - 3 * rCr * inverse3 * inverse2
-                far4 += keepWhereLess(term, admission, d2)
+                far4 += SIMDLanes.keepWhereLess(term, admission, d2)
                 if farBits == 0xF { continue }
             }
             let child = tree[index].child
@@ -113,7 +114,7 @@ public final class FastWindingNumber: @unchecked Sendable {
                 }
             }
         }
-        return horizontalSum(far4) * (0.25 / Float.pi) + horizontalSum(exact8) * (0.5 / Float.pi)
+        return SIMDLanes.sum(far4) * (0.25 / Float.pi) + SIMDLanes.sum(exact8) * (0.5 / Float.pi)
     }
 
     /// The expansion of the triangles `indices`: centre, radius, N, C (rows: normal component).
@@ -156,9 +157,9 @@ func blockHalfSolidAngles(_ block: UnsafePointer<TriangleBlock8>, _ p: SIMD3<Flo
     let ax = block.pointee.ax - px, ay = block.pointee.ay - py, az = block.pointee.az - pz
     let bx = ax + block.pointee.e0x, by = ay + block.pointee.e0y, bz = az + block.pointee.e0z
     let cx = bx + block.pointee.e1x, cy = by + block.pointee.e1y, cz = bz + block.pointee.e1z
-    let la = laneSquareRoot(ax * ax + ay * ay + az * az)
-    let lb = laneSquareRoot(bx * bx + by * by + bz * bz)
-    let lc = laneSquareRoot(cx * cx + cy * cy + cz * cz)
+    let la = SIMDLanes.squareRoot(ax * ax + ay * ay + az * az)
+    let lb = SIMDLanes.squareRoot(bx * bx + by * by + bz * bz)
+    let lc = SIMDLanes.squareRoot(cx * cx + cy * cy + cz * cz)
     let det = ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx)
     let ab = ax * bx + ay * by + az * bz, ac = ax * cx + ay * cy + az * cz, bc = bx * cx + by * cy + bz * cz
     let denominator = la * lb * lc + ab * lc + ac * lb + bc * la

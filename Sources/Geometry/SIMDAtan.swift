@@ -1,11 +1,13 @@
+import TensorCore
+
 /// atan2(y, x) in every lane, in radians (−π…π), absolute error below 2·10⁻⁷; (0, 0) gives 0.
 /// Octant reduction to t = min(|x|,|y|) / max(|x|,|y|) ∈ [0, 1], then an odd degree-15 polynomial
 /// (coefficients least-squares fitted for this project on Chebyshev nodes).
 @inline(__always)
 func atan2Lanes(_ y: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
-    let ax = laneMax(x, -x), ay = laneMax(y, -y)
-    let big = laneMax(ax, ay), small = laneMin(ax, ay)
-    let t = small / laneMax(big, SIMD8(repeating: 1e-30))
+    let ax = SIMDLanes.maximum(x, -x), ay = SIMDLanes.maximum(y, -y)
+    let big = SIMDLanes.maximum(ax, ay), small = SIMDLanes.minimum(ax, ay)
+    let t = small / SIMDLanes.maximum(big, SIMD8(repeating: 1e-30))
     let s = t * t
     var p = SIMD8<Float>(repeating: -0.004054409451782703)
     p = p * s + 0.021862372756004333

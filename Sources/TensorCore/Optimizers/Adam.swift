@@ -284,7 +284,7 @@ private struct AdamKernel {
         if l2 != 0 { g = g + l2 * w }
         m = beta1 * m + oneMinusBeta1 * g
         v = beta2 * v + oneMinusBeta2 * (g * g)
-        let stepSize = clamp(rate / (SIMDMath.squareRoot(v) + epsilon), lower, upper)
+        let stepSize = clamp(rate / (VectorMath.squareRoot(v) + epsilon), lower, upper)
         if decays {
             let sign = unsafeBitCast(w, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x8000_0000)
             let magnitude = unsafeBitCast(absoluteDecay * rate, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x7FFF_FFFF)

@@ -1,3 +1,5 @@
+import TensorCore
+
 /// One bilinear lookup into a square feature plane of `resolution` × `resolution` vertices with `features`
 /// floats per vertex (row-major, the second axis slow): the cell's corner offsets (in floats) and weights.
 ///

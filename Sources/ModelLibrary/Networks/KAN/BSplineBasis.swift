@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Uniform B-spline bases of order (degree) k on G intervals, efficient-KAN's grid: knots
 /// t_m = lo + (m − k)·h for m = 0 … G + 2k, h = (hi − lo)/G, giving J = G + k bases B_0 … B_{J−1};
 /// basis i is non-zero on [t_i, t_{i+k+1}). Outside [t_0, t_{G+2k}) every basis is 0.

@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Activations used *inside* KAN layers (the B-spline layer's base branch, AF-KAN's feature and output
 /// activations), where backward needs f'(x) from the input x rather than from a saved output.
 extension Activation {

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// The single-parameter functions f(x; k) of LSS-SKAN (chikkkit's `skan_exp_version.py` plus the paper's
 /// LArctan and LSin), one learnable k per edge.

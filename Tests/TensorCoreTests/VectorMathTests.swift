@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ModelLibrary
+import TensorCore
 
 /// The eight-lane transcendental functions against Foundation's, in double precision, over the ranges the
 /// activations and encodings feed them.

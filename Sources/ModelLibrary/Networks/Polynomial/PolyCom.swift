@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// PolyCom's learnable polynomial activations (Zhuo et al., ICLR 2025) of order r (`degree`, 3 in the paper),
 /// with r + 1 coefficients a0…ar per layer, stored in that order (init a0 = 0, a1 = … = ar = 1/r):

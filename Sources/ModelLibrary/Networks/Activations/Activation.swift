@@ -182,7 +182,7 @@ public enum Activation: String, CaseIterable, Sendable {
         case .squareplus:
             let k = Activation.sharpness
             let s = k * z
-            return 0.5 * (s + SIMDMath.squareRoot(s * s + 4)) / k
+            return 0.5 * (s + VectorMath.squareRoot(s * s + 4)) / k
         }
     }
 

@@ -1,8 +1,9 @@
-/// Eight-lane transcendental functions for activation kernels (AVX2-friendly, no libm calls).
+/// Eight-lane transcendental functions for activation and encoding kernels (AVX2-friendly, no libm calls),
+/// plus the Newton square root (`squareRoot`, in `SquareRoot.swift`).
 ///
 /// Classic range reduction plus minimax polynomials (Cephes' single-precision coefficients); errors are a
 /// few ulp over the ranges activations see. Every function is lane-wise, so a value's result never depends
-/// on its neighbours or its lane.
+/// on its neighbours or its lane. `@_transparent` (public, so the bodies inline into other modules' loops).
 public enum VectorMath {
     /// eˣ. Overflows to +∞ above 88.3, underflows to 0 below −87.3; NaN stays NaN.
     @_transparent   // (`@inline(__always)` left exp and sigmoid out of line in the KAN and activation loops)

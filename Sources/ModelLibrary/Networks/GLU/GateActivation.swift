@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// The activation of a GLU's gate branch (Activator uses GELU): `GELU` (tanh form,
 /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))), `SiLU` (also spelled `Swish`), `ReLU`, `Sigmoid`.
