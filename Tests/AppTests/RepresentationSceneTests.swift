@@ -35,7 +35,7 @@ struct RepresentationSceneTests {
     @Test(arguments: RepresentationSceneTests.files)
     func sceneBuildsItsModel(_ file: String) throws {
         var scene = try Scene.load(RepresentationSceneTests.folder + "/" + file)
-        let widths: (Int, Int) = scene.task == .image ? (2, 3) : (3, 1)
+        let widths: (Int, Int) = scene.task == "image" ? (2, 3) : (3, 1)
         // Without the data, an `"n_kernels": "auto"` is resolved against a nominal finest resolution.
         try KernelBudget.resolve(&scene, inputWidth: widths.0, outputWidth: widths.1, finestResolution: 512)
         let trainer = try TaskFactory.makeTrainer(scene, inputWidth: widths.0, outputWidth: widths.1)

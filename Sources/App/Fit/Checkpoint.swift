@@ -7,19 +7,19 @@ import TensorCore
 /// parameter tensor, readable from Python), `optimizer.safetensors` (the optimizer's state) and
 /// `state.json` (step, training time, random-generator state, evaluation history).
 /// Written to a temporary folder and swapped into place, so a checkpoint is never half-written.
-enum Checkpoint {
+public enum Checkpoint {
     /// What `load` restores besides the tensors.
-    struct State {
-        var step: Int
-        var trainingSeconds: Double
+    public struct State {
+        public var step: Int
+        public var trainingSeconds: Double
         /// Seconds of the data-driven initialisation before the first step (0 in checkpoints without it).
-        var initializationSeconds: Double
-        var rng: RandomGenerator
-        var evaluations: [Evaluation]
+        public var initializationSeconds: Double
+        public var rng: RandomGenerator
+        public var evaluations: [Evaluation]
         /// The task's extra state (see `FitTask.checkpointState`), or nil.
-        var taskState: JSONValue?
+        public var taskState: JSONValue?
         /// The task's arrays (see `FitTask.checkpointTensors`), by name; empty when it saved none.
-        var taskTensors: [String: SafeTensor] = [:]
+        public var taskTensors: [String: SafeTensor] = [:]
     }
 
     /// Saves the trainer's parameters, optimizer state and the loop state to `path`.

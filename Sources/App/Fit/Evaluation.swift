@@ -2,31 +2,31 @@ import FieldIO
 
 /// One evaluation of the field during training, as written to metrics.json: when it happened, the
 /// mean training loss since the previous one, and the task's scores (e.g. `psnr`, or `iou`).
-struct Evaluation: Equatable {
+public struct Evaluation: Equatable {
     /// Training steps done.
-    var step: Int
+    public var step: Int
     /// Seconds of training done (evaluation and I/O excluded).
-    var seconds: Double
+    public var seconds: Double
     /// Mean training loss since the previous evaluation (NaN before training).
-    var loss: Double
+    public var loss: Double
     /// The task's scores, in the order they are written.
-    var scores: [Score]
+    public var scores: [Score]
 
     /// One named score.
-    struct Score: Equatable {
-        var name: String
-        var value: Double
+    public struct Score: Equatable {
+        public var name: String
+        public var value: Double
     }
 
     /// The score called `name`, or NaN.
-    subscript(name: String) -> Double { scores.first { $0.name == name }?.value ?? .nan }
+    public subscript(name: String) -> Double { scores.first { $0.name == name }?.value ?? .nan }
 
-    var json: JSONValue {
+    public var json: JSONValue {
         .object([("step", .int(step)), ("seconds", .double(seconds)), ("loss", .double(loss))]
                 + scores.map { ($0.name, JSONValue.double($0.value)) })
     }
 
-    init(step: Int, seconds: Double, loss: Double, scores: [Score]) {
+    public init(step: Int, seconds: Double, loss: Double, scores: [Score]) {
         self.step = step
         self.seconds = seconds
         self.loss = loss
@@ -34,7 +34,7 @@ struct Evaluation: Equatable {
     }
 
     /// Reads an evaluation written by `json` (a checkpoint's history).
-    init(json: JSONValue, file: String) throws(FieldError) {
+    public init(json: JSONValue, file: String) throws(FieldError) {
         let o = try ConfigObject(json, file: file, path: "evaluations[]")
         step = try o.int("step", default: 0)
         seconds = try o.double("seconds", default: 0)

@@ -205,7 +205,7 @@ final class FitRun {
         final.append(("seconds_to_\(headline.name)", .object(reached)))
         if let peak = ProcessMemory.peakResidentMiB() { final.append(("peak_memory_mib", .double(peak))) }
         try folder.writeMetrics(.object([
-            ("scene", .string(scene.name)), ("task", .string(scene.task.rawValue)),
+            ("scene", .string(scene.name)), ("task", .string(scene.task)),
             ("evaluations", .array(evaluations.map(\.json))), ("final", .object(final)),
         ]))
         try folder.writePlot(evaluations: evaluations, score: headline.name, label: headline.label,

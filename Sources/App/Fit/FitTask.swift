@@ -1,10 +1,11 @@
 import FieldIO
 import ModelLibrary
+import Render
 import TensorCore
 
 /// What the fit loop needs from a task (image, SDF, …): training batches, evaluation scores, and the
 /// outputs written at the end. The loop itself (`FitRun`) is shared by every task.
-protocol FitTask: AnyObject {
+public protocol FitTask: AnyObject {
     /// Columns of the field's input (2 for uv, 3 for xyz).
     var inputWidth: Int { get }
     /// Columns of the field's output.
@@ -33,37 +34,57 @@ protocol FitTask: AnyObject {
     /// to `final` (metrics.json's `final` object).
     func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
                       final: inout [(key: String, value: JSONValue)], quiet: Bool) throws(FieldError)
+
+    // The live viewer (the task's viewer modes).
+    /// The modes the viewer offers, in the order its mode key cycles through them.
+    var liveModes: [LiveMode] { get }
+    /// The viewer's home pose and frame size.
+    var liveHome: OrbitCamera.Home { get }
+    /// Cameras the viewer can step through (NeRF's training views); empty by default.
+    var liveCameras: [Camera] { get }
+    /// Called once before the first live frame (NeRF: builds the occupancy grid as the fit loop's step-0
+    /// evaluation would); nothing by default.
+    func prepareLive(_ trainer: Trainer)
+    /// The current field through `camera` in `mode`, as RGB (called inside `trainer.withInferenceParameters`).
+    /// `fieldVersion` changes whenever the parameters have, for caches.
+    func liveRender(_ camera: Camera, mode: LiveMode, fieldVersion: Int, trainer: Trainer, pool: WorkerPool) -> Image
 }
 
 extension FitTask {
-    func checkpointTensors() -> [SafeTensor] { [] }
-    func restore(tensors: [String: SafeTensor], file: String) throws(FieldError) {}
-    func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) throws(FieldError) -> InitializationSamples? { nil }
-    var noInitializationReason: String { "this task has no data-driven kernel initialisation" }
-    var inputLattice: InputLattice? { nil }
+    public func checkpointTensors() -> [SafeTensor] { [] }
+    public func restore(tensors: [String: SafeTensor], file: String) throws(FieldError) {}
+    public func initializationSamples(rng: inout RandomGenerator, pool: WorkerPool) throws(FieldError) -> InitializationSamples? { nil }
+    public var noInitializationReason: String { "this task has no data-driven kernel initialisation" }
+    public var inputLattice: InputLattice? { nil }
+    public var liveCameras: [Camera] { [] }
+    public func prepareLive(_ trainer: Trainer) {}
 }
 
 /// A task whose training step is a plain supervised batch: inputs and targets for the trainer's loss.
-protocol BatchedFitTask: FitTask {
+public protocol BatchedFitTask: FitTask {
     /// Fills a training batch: `[batch, inputWidth]` inputs and `[batch, outputWidth]` targets.
     func sampleBatch(batch: Int, input: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>,
                      rng: inout RandomGenerator, pool: WorkerPool)
 }
 
 /// A task that runs its own training step (NeRF: rays, marching, compositing around the network).
-protocol SteppingFitTask: FitTask {
+public protocol SteppingFitTask: FitTask {
     /// One training step at `step` (0-based); returns the loss and the number of network samples used.
     func trainStep(_ trainer: Trainer, step: Int, rng: inout RandomGenerator, pool: WorkerPool) -> (loss: Float, samples: Int)
 }
 
 /// The score a task reports on the progress line and in its plot.
-struct HeadlineScore {
+public struct HeadlineScore {
     /// The score's name in `Evaluation.scores` (e.g. `psnr`).
-    var name: String
+    public var name: String
     /// The plot's axis label (e.g. "PSNR (dB)").
-    var label: String
+    public var label: String
     /// Formats a value for the progress line (e.g. "psnr 31.20 dB").
-    var format: (Double) -> String
+    public var format: (Double) -> String
     /// Thresholds whose first-reached training seconds go into metrics.json and the final line.
-    var thresholds: [Double]
+    public var thresholds: [Double]
+
+    public init(name: String, label: String, format: @escaping (Double) -> String, thresholds: [Double]) {
+        (self.name, self.label, self.format, self.thresholds) = (name, label, format, thresholds)
+    }
 }

@@ -4,15 +4,19 @@ import TensorCore
 
 /// Weighted samples of a task's target, for modules initialised from data (`SampleInitializable`, e.g.
 /// NeuRBF's kernels): points in the field's input coordinates and a non-negative weight each.
-struct InitializationSamples {
+public struct InitializationSamples {
     /// `[count, dimensions]`.
-    var points: [Float]
+    public var points: [Float]
     /// `[count]`.
-    var weights: [Float]
+    public var weights: [Float]
     /// Coordinates per point.
-    var dimensions: Int
+    public var dimensions: Int
     /// What the weights are, for the start-of-run message (e.g. "Sobel gradient magnitude of 512×512 pixels").
-    var description: String
+    public var description: String
+
+    public init(points: [Float], weights: [Float], dimensions: Int, description: String) {
+        (self.points, self.weights, self.dimensions, self.description) = (points, weights, dimensions, description)
+    }
 }
 
 /// Runs the data-driven initialisation of every `SampleInitializable` module of a freshly built model, from

@@ -4,34 +4,34 @@ import Render
 
 /// The folder one run writes: config.json, metrics.json, PNGs and the checkpoint. Created (and checked
 /// for writability) before training starts, so a bad output path fails at once.
-struct RunFolder {
+public struct RunFolder {
     /// The folder's path.
-    let path: String
+    public let path: String
 
     /// Creates the folder if needed.
-    init(path: String) throws(FieldError) {
+    public init(path: String) throws(FieldError) {
         self.path = path
         try FileAccess.makeFolder(path)
     }
 
     /// The path of `name` inside the folder.
-    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+    public func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
 
     /// Where checkpoints go.
-    var checkpointPath: String { file("checkpoint") }
+    public var checkpointPath: String { file("checkpoint") }
 
     /// Writes the resolved scene.
-    func writeConfig(_ json: JSONValue) throws(FieldError) {
+    public func writeConfig(_ json: JSONValue) throws(FieldError) {
         try FileAccess.writeAtomically(JSONWriter.string(json), to: file("config.json"))
     }
 
     /// Writes metrics.json.
-    func writeMetrics(_ json: JSONValue) throws(FieldError) {
+    public func writeMetrics(_ json: JSONValue) throws(FieldError) {
         try FileAccess.writeAtomically(JSONWriter.string(json), to: file("metrics.json"))
     }
 
     /// Writes `<score>.png`: the score over training seconds.
-    func writePlot(evaluations: [Evaluation], score: String, label: String, title: String) throws(FieldError) {
+    public func writePlot(evaluations: [Evaluation], score: String, label: String, title: String) throws(FieldError) {
         let points = evaluations.map { (x: $0.seconds, y: $0[score]) }.filter { $0.y.isFinite }
         guard points.count >= 2 else { return }
         var plot = LinePlot(width: 800, height: 480, title: title, xLabel: "training seconds", yLabel: label)

@@ -13,8 +13,4 @@ public enum LiveMode: String, CaseIterable, Sendable {
     /// Image task: per-pixel absolute error through the turbo map.
     case error
 
-    /// The modes a task offers, in the order the mode key cycles through them.
-    static func modes(for task: Scene.Task) -> [LiveMode] {
-        task == .image ? [.rgb, .target, .error] : [.rgb, .depth, .normals, .alpha]
-    }
 }

@@ -40,9 +40,6 @@ public final class LiveSession {
     private var lastEval: (step: Int, seconds: Double)
     /// The loss of the last training step.
     public private(set) var lastLoss: Float = .nan
-    private var sdfGrid: (fieldVersion: Int, grid: SphereTracer.CoarseGrid?)?
-    private var imageInput: FloatBuffer?
-    private var imageOutput: FloatBuffer?
 
     /// Reads and checks `source`'s scene file (or the run folder's config.json) without loading its data,
     /// so that a bad scene is reported before a window is opened.
@@ -77,32 +74,12 @@ public final class LiveSession {
         }
         trainsToLimit = !reopened || options.steps != nil || options.seconds != nil
         let scene = fit.scene
-        taskName = scene.task.rawValue
+        taskName = scene.task
         summary = fit.task.summary
-        modes = LiveMode.modes(for: scene.task)
-        let r = scene.render
-        switch fit.task {
-        case let image as ImageFitTask:
-            home = OrbitCamera.Home(center: SIMD3(repeating: 0.5), distance: 1, elevation: 0, worldUp: SIMD3(0, 1, 0),
-                                    fieldOfView: 40, width: image.task.width, height: image.task.height)
-            trainingCameras = []
-        case let nerf as NeRFFitTask:
-            let rr = nerf.scene.render
-            home = OrbitCamera.Home(center: SIMD3(repeating: 0.5), distance: Float(rr.distance), elevation: Float(rr.elevation),
-                                    worldUp: rr.up, fieldOfView: Float(rr.fieldOfView), width: rr.width, height: rr.height)
-            trainingCameras = nerf.trainViews.cameras
-        default:
-            home = OrbitCamera.Home(center: SIMD3(repeating: 0.5), distance: Float(r.distance), elevation: Float(r.elevation),
-                                    worldUp: r.up, fieldOfView: Float(r.fieldOfView), width: r.width, height: r.height)
-            trainingCameras = []
-        }
-        // The fit loop scores the untouched field before the first step, which makes a NeRF's occupancy grid
-        // from the field; make it the same way (so training is step for step fieldfit's), without that
-        // evaluation's renders of every test view (tens of seconds on an untrained field).
-        if let nerf = fit.task as? NeRFFitTask {
-            let trainer = fit.trainer
-            trainer.withInferenceParameters { _ = nerf.training(trainer, resumed: true) }
-        }
+        modes = fit.task.liveModes
+        home = fit.task.liveHome
+        trainingCameras = fit.task.liveCameras
+        fit.task.prepareLive(fit.trainer)
         lastEval = (fit.completedSteps, fit.secondsTrained)
     }
 
@@ -152,55 +129,7 @@ public final class LiveSession {
     /// `fieldVersion` tells it when a cached acceleration structure (an SDF's coarse grid) must be rebuilt.
     /// Image tasks ignore the camera and show the whole image.
     public func render(_ camera: Camera, mode: LiveMode, fieldVersion: Int) -> Image {
-        let trainer = fit.trainer, pool = fit.pool
-        return trainer.withInferenceParameters {
-            switch fit.task {
-            case let nerf as NeRFFitTask: return renderRadiance(nerf, camera: camera, mode: mode)
-            case let image as ImageFitTask: return renderImage(image, mode: mode)
-            default:
-                let field = TrainedDistanceField(trainer: trainer)
-                var renderer = SDFRenderer()
-                renderer.normalStep = fit.scene.render.normalStep.map { Float($0) }
-                if sdfGrid?.fieldVersion != fieldVersion {
-                    sdfGrid = (fieldVersion, renderer.tracer.coarseGrid(field, pool: pool))
-                }
-                let frame = renderer.trace(camera: camera, field: field, grid: sdfGrid?.grid, pool: pool)
-                switch mode {
-                case .depth: return renderer.image(frame, mode: .depth)
-                case .normals: return renderer.image(frame, mode: .normals)
-                case .alpha: return Image(width: camera.width, height: camera.height, channels: 3,
-                                          pixels: frame.depth.flatMap { d -> [Float] in d.isFinite ? [1, 1, 1] : [0, 0, 0] })
-                default: return renderer.image(frame, mode: .shaded)
-                }
-            }
-        }
-    }
-
-    private func renderRadiance(_ nerf: NeRFFitTask, camera: Camera, mode: LiveMode) -> Image {
-        let renderer = RadianceRenderer(grid: nerf.training(fit.trainer, resumed: true).grid)
-        let out = renderer.render(camera, field: NeRFRadianceField(trainer: fit.trainer), background: nerf.scene.radiance.background, pool: fit.pool)
-        switch mode {
-        case .depth: return NeRFRendering.depthImage(out, width: camera.width, height: camera.height)
-        case .alpha: return Image(width: camera.width, height: camera.height, channels: 3, pixels: out.opacity.flatMap { [$0, $0, $0] })
-        case .normals: return DepthNormals.image(out, camera: camera)
-        default: return out.rgb
-        }
-    }
-
-    private func renderImage(_ image: ImageFitTask, mode: LiveMode) -> Image {
-        let task = image.task
-        let target = Image(width: task.width, height: task.height, channels: task.channels, pixels: task.target.array)
-        if mode == .target { return target.channels == 3 ? target : target.rgb() }
-        if imageInput == nil {
-            imageInput = task.pixelCentres()
-            imageOutput = FloatBuffer(count: task.pixelCount * task.channels)
-        }
-        let input = imageInput!, output = imageOutput!
-        fit.trainer.infer(input: input.pointer, output: output.pointer, batch: task.pixelCount, pool: fit.pool)
-        var pixels = [Float](repeating: 0, count: output.count)
-        for i in 0..<output.count { pixels[i] = min(max(output[i], 0), 1) }
-        let prediction = Image(width: task.width, height: task.height, channels: task.channels, pixels: pixels)
-        let shown = mode == .error ? errorHeatmap(prediction: prediction, target: target) : prediction
-        return shown.channels == 3 ? shown : shown.rgb()
+        let trainer = fit.trainer, pool = fit.pool, task = fit.task
+        return trainer.withInferenceParameters { task.liveRender(camera, mode: mode, fieldVersion: fieldVersion, trainer: trainer, pool: pool) }
     }
 }

@@ -134,7 +134,7 @@ public struct RenderSettings: Equatable {
 
 /// The scene's `mesh_export` object: marching-cubes extraction of SDF fields at the end of a fit
 /// (and by `fieldfit mesh`).
-public struct MeshExportSettings: Equatable {
+public struct MeshExportSettings: Equatable, Sendable {
     /// Whether a fit ends with a mesh export.
     public var enabled = true
     /// Grid cells per axis.

@@ -56,7 +56,7 @@ enum KernelBudget {
         let perKernel = try parameters(withKernels(base + 1), referencePath: false) - atBase
         precondition(perKernel > 0, "KernelBudget: a kernel added no parameters")  // every kernel has C ≥ 1 weights
         let kernels = base + (budget - atBase).floorDivided(by: perKernel)
-        let neighbours = neighbourCount(members, dimensions: scene.task == .image ? 2 : 3)
+        let neighbours = neighbourCount(members, dimensions: inputWidth == 2 ? 2 : 3)
         guard kernels >= max(neighbours, 1) else {
             throw FieldError(file: file, location: "encoding.n_kernels",
                              "\"auto\" leaves room for \(max(kernels, 0)) kernels (fewer than n_neighbors = \(neighbours)): the reference has \(budget) parameters and the grid and network take \(atBase - base * perKernel) without kernels; make them smaller or give a number")

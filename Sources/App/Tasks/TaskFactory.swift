@@ -3,27 +3,14 @@ import Foundation
 import ModelLibrary
 import TensorCore
 
-/// Builds a scene's task and trainer; the one place that knows which task class serves which
-/// `task` value.
+/// Builds a scene's task and trainer through its `TaskDefinition`, and applies the rules every task shares
+/// (instant-ngp's grid level scale, NeuRBF's `"n_kernels": "auto"`).
 enum TaskFactory {
     /// The task for `scene`, loading its data. Fills in what the scene left to the task (the grid's
     /// level scale, an RBF's `"n_kernels": "auto"`), so that `scene.resolvedJSON` records the model that
     /// was actually built.
     static func makeTask(_ scene: inout Scene, pool: WorkerPool) throws(FieldError) -> FitTask {
-        let task: FitTask, finest: Int
-        switch scene.task {
-        case .image:
-            let image = try ImageFitTask(scene)
-            (task, finest) = (image, max(image.task.width, image.task.height))
-        case .sdf:
-            // instant-ngp's rule for SDFs: the finest level has 2048 cells across the unit cube.
-            (task, finest) = (try SDFFitTask(scene, pool: pool), 2048)
-        case .nerf:
-            // Finest level: 2048 cells across the scene box as instant-ngp's NeRF default (1.5^15 · 16 ≈ 7000)
-            // is far finer than the images; here it follows the training images' resolution instead.
-            let nerf = try NeRFFitTask(&scene, pool: pool)
-            (task, finest) = (nerf, nerf.finestResolution)
-        }
+        let (task, finest) = try scene.definition.makeTask(&scene, pool: pool)
         scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: finest)
         try KernelBudget.resolve(&scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth, finestResolution: finest)
         return task
@@ -31,14 +18,7 @@ enum TaskFactory {
 
     /// The trainer for the scene's model with the given input and output widths.
     static func makeTrainer(_ scene: Scene, inputWidth: Int, outputWidth: Int) throws(FieldError) -> Trainer {
-        if scene.task == .nerf {
-            return try ModelFactory.makeNeRFTrainer(encoding: scene.encoding, network: scene.network, dirEncoding: scene.dirEncoding,
-                                                    rgbNetwork: scene.rgbNetwork, loss: scene.loss, optimizer: scene.optimizer,
-                                                    batchCapacity: scene.training.batchSize, seed: scene.training.seed, file: scene.file)
-        }
-        return try ModelFactory.makeTrainer(encoding: scene.encoding, network: scene.network, loss: scene.loss,
-                                     optimizer: scene.optimizer, inputWidth: inputWidth, outputWidth: outputWidth,
-                                     batchCapacity: scene.training.batchSize, seed: scene.training.seed, file: scene.file)
+        try scene.definition.makeTrainer(scene, inputWidth: inputWidth, outputWidth: outputWidth)
     }
 
     /// instant-ngp's rule for grids: unless the scene says otherwise, the level scale makes the finest

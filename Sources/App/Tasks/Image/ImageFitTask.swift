@@ -8,21 +8,22 @@ import TensorCore
 /// error PNGs at the end.
 final class ImageFitTask: BatchedFitTask {
     let task: ImageTask
-    private let pixelInput: FloatBuffer
-    private let reconstruction: FloatBuffer
+    let pixelInput: FloatBuffer
+    /// Scratch for the prediction at every pixel centre (evaluation, outputs, the live view).
+    let reconstruction: FloatBuffer
 
     /// Loads the scene's image (or makes the procedural one).
     init(_ scene: Scene) throws(FieldError) {
-        switch scene.data {
-        case .imageFile(let path):
+        switch scene.data as? ImageData {
+        case .file(let path):
             let image = try Image.read(path)
             task = ImageTask(width: image.width, height: image.height, channels: image.channels, pixels: image.pixels)
-        case let .proceduralImage(name, width, height):
+        case let .procedural(name, width, height):
             guard let pixels = ProceduralImage.make(name, width: width, height: height) else {
                 throw FieldError(file: scene.file, location: "data.procedural", "unknown procedural image \"\(name)\"")
             }
             task = ImageTask(width: width, height: height, channels: 3, pixels: pixels)
-        default:
+        case nil:
             throw FieldError(file: scene.file, location: "data", "an image task needs \"image\" or \"procedural\"")
         }
         pixelInput = task.pixelCentres()

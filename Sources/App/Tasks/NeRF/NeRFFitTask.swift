@@ -26,7 +26,7 @@ final class NeRFFitTask: SteppingFitTask {
     init(_ scene: inout Scene, pool: WorkerPool) throws(FieldError) {
         self.pool = pool
         var train: [(Camera, Image)] = [], test: [(Camera, Image)] = []
-        switch scene.data {
+        switch scene.data as? NeRFData {
         case let .posedImages(path, downscale, testEvery):
             let dataset = try PosedImageDataset.read(path, options: DatasetOptions(downscale: downscale, testEvery: testEvery))
             for (i, frame) in dataset.frames.enumerated() where frame.split != .validation {
@@ -41,7 +41,7 @@ final class NeRFFitTask: SteppingFitTask {
             train = views.train; test = views.test
             sceneTransform = nil
             dataDescription = "\(train.count) training and \(test.count) test views of \(width)×\(height) of the procedural shapes scene"
-        default:
+        case nil:
             throw FieldError(file: scene.file, location: "data", "a nerf task needs \"transforms\" or \"procedural\"")
         }
         guard !train.isEmpty else { throw FieldError(file: scene.file, location: "data", "the dataset has no training views") }

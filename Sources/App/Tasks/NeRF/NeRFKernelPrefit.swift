@@ -4,7 +4,7 @@ import Render
 import TensorCore
 
 /// NeuRBF's NeRF kernel initialisation (seed-papers A.2) with a hash grid in place of TensoRF: a short,
-/// deterministic pre-fit of the default hash-grid NeRF model (`Scene.defaultNeRFEncoding` → 64 × 1 density
+/// deterministic pre-fit of the default hash-grid NeRF model (`NeRFTaskDefinition.positionEncoding` → 64 × 1 density
 /// network, spherical harmonics → 64 × 2 colour network, Huber loss, Adam 1e-2; the finest level set as the
 /// scene's) on the training views, with its own `RadianceTraining` and occupancy grid and batches of
 /// `batchCapacity` samples, then `DensityGradientSamples` on a `latticeResolution`³ lattice of its field.
@@ -21,10 +21,10 @@ enum NeRFKernelPrefit {
     static func samples(views: PosedViews, volume: RadianceVolume, settings: RadianceSettings, finestResolution: Int,
                         steps: Int, rng: inout RandomGenerator, file: String, pool: WorkerPool) throws(FieldError) -> InitializationSamples {
         let start = monotonicSeconds()
-        let encoding = TaskFactory.withAutomaticLevelScale(Scene.defaultNeRFEncoding, finestResolution: finestResolution)
+        let encoding = TaskFactory.withAutomaticLevelScale(NeRFTaskDefinition.positionEncoding, finestResolution: finestResolution)
         let trainer = try ModelFactory.makeNeRFTrainer(
-            encoding: encoding, network: Scene.defaultNeRFDensityNetwork, dirEncoding: Scene.defaultNeRFDirectionEncoding,
-            rgbNetwork: Scene.defaultNeRFColorNetwork, loss: .object([("otype", .string("Huber"))]), optimizer: Scene.defaultOptimizer,
+            encoding: encoding, network: NeRFTaskDefinition.densityNetwork, dirEncoding: NeRFTaskDefinition.directionEncoding,
+            rgbNetwork: NeRFTaskDefinition.colorNetwork, loss: .object([("otype", .string("Huber"))]), optimizer: TaskDefaults.instantNGPAdam,
             batchCapacity: batchCapacity, seed: rng.next(), file: file)
         let grid = OccupancyGrid(volume: volume, resolution: settings.gridResolution)
         let training = RadianceTraining(views: views, grid: grid, trainer: trainer, maxSamplesPerRay: settings.maxSamplesPerRay, pool: pool)

@@ -1,7 +1,7 @@
 import FieldIO
 
 /// How a NeRF scene is marched and trained (the scene's `nerf` object), instant-ngp's values by default.
-public struct RadianceSettings: Equatable {
+public struct RadianceSettings: Equatable, Sendable {
     /// Occupancy grid cells per axis per cascade (instant-ngp: 128).
     public var gridResolution = 128
     /// Steps between occupancy grid updates (instant-ngp: 16).

@@ -18,6 +18,8 @@ final class SDFFitTask: BatchedFitTask {
     /// What the data is, for messages.
     let dataDescription: String
     let scene: Scene
+    /// The live viewer's coarse tracing grid and the field version it was built for.
+    var liveGrid: (fieldVersion: Int, grid: SphereTracer.CoarseGrid?)?
     private let uniformPredictions: FloatBuffer
     private let nearPredictions: FloatBuffer
 
@@ -25,7 +27,7 @@ final class SDFFitTask: BatchedFitTask {
     init(_ scene: Scene, pool: WorkerPool) throws(FieldError) {
         self.scene = scene
         let source: DistanceSource
-        switch scene.data {
+        switch scene.data as? SDFData {
         case .meshFile(let path):
             let input = try TriangleMesh.read(path)
             let meshSource = MeshDistanceSource(input, pool: pool)
@@ -41,7 +43,7 @@ final class SDFFitTask: BatchedFitTask {
             transform = UnitTransform()
             mesh = nil
             dataDescription = "analytic shape \"\(name)\""
-        default:
+        case nil:
             throw FieldError(file: scene.file, location: "data", "an sdf task needs \"mesh\" or \"shape\"")
         }
         task = SDFTask(source: source, batchCapacity: scene.training.batchSize, pool: pool)
