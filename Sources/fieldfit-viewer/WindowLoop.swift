@@ -35,7 +35,8 @@ final class WindowLoop {
     /// Image scenes: the picture's zoom and its offset in framebuffer pixels (the camera is for 3D scenes).
     private var imageZoom = 1.0
     private var imageOffset = (x: 0.0, y: 0.0)
-    private var isImage: Bool { session.taskName == "image" }
+    /// A fixed picture (an image task) that the window pans and zooms, rather than a camera view.
+    private var isImage: Bool { !session.usesCamera }
     private var firstFullFrameLogged = false
 
     init(window: OpaquePointer, gl: GLDisplay, session: LiveSession, options: ViewerOptions, start: Date) {

@@ -27,6 +27,11 @@ final class FitRun {
     /// Wall-clock seconds of the data-driven initialisation (k-means, the NeRF pre-fit) before the first step;
     /// not training time. A resume keeps the first run's figure.
     private var initializationSeconds = 0.0
+    /// The evaluation schedule and loss average that `advance` keeps (for `fieldfit` and the viewer alike).
+    private var lastEvalStep = 0, lastEvalSeconds = 0.0
+    private var lossSum = 0.0, lossCount = 0
+    /// The step of the last checkpoint written by this process, for the divergence message.
+    private var lastCheckpointStep: Int?
 
     /// Sets up a fresh run of `scene`: loads the data, builds the model, creates the run folder. With
     /// `initializeKernels` false the data-driven initialisation is skipped (a resume loads the kernels).
@@ -67,6 +72,7 @@ final class FitRun {
         run.evaluations = state.evaluations
         try run.task.restore(tensors: state.taskTensors, file: run.folder.file("checkpoint/task.safetensors"))
         run.samplesSeconds = state.trainingSeconds
+        (run.lastEvalStep, run.lastEvalSeconds) = (state.step, state.trainingSeconds)
         return run
     }
 
@@ -76,57 +82,64 @@ final class FitRun {
         let t = scene.training
         let batch = t.batchSize
         var progress = ProgressLine(quiet: quiet)
-        func limitReached() -> Bool {
-            (t.steps > 0 && step >= t.steps) || (t.seconds > 0 && trainingSeconds >= t.seconds)
-        }
-        if limitReached() && !evaluations.isEmpty {
+        if limitReached && !evaluations.isEmpty {
             throw FieldError(file: folder.path, "the run already has \(step) steps (\(String(format: "%.1f", trainingSeconds)) s); pass --steps or --seconds with a larger total to train further")
         }
         if !quiet {
             print("fieldfit: \(scene.name): \(task.summary), \(trainer.store.count) parameters, batch \(batch), \(pool.threads) threads → \(folder.path)")
             if let note = initializationNote { print("fieldfit: \(note)") }
         }
-        var lastEvalSeconds = trainingSeconds, lastEvalStep = step, lastCheckpointSeconds = trainingSeconds
-        var lossSum = 0.0, lossCount = 0
-        var lastLoss: Float = 0
-        var lastGood: (step: Int, saved: Bool) = (step, false)
+        var lastCheckpointSeconds = trainingSeconds
         if evaluations.isEmpty { evaluations.append(evaluate(loss: .nan)) }
 
-        while !limitReached() {
-            lastLoss = trainOneStep()
-            guard lastLoss.isFinite else {
-                progress.finish()
-                let kept = lastGood.saved ? "the last good checkpoint (step \(lastGood.step)) is kept in \(folder.checkpointPath)"
-                                          : "no checkpoint had been written yet"
-                throw FieldError(file: folder.path, "training diverged: the loss became \(lastLoss) at step \(step); \(kept)")
-            }
-            lossSum += Double(lastLoss)
-            lossCount += 1
-            let evalDue = t.evalEverySteps > 0 ? step - lastEvalStep >= t.evalEverySteps
-                                                : trainingSeconds - lastEvalSeconds >= t.evalEverySeconds
-            if evalDue || limitReached() {
-                evaluations.append(evaluate(loss: lossSum / Double(max(lossCount, 1))))
-                lossSum = 0; lossCount = 0
-                lastEvalSeconds = trainingSeconds; lastEvalStep = step
-            }
+        while !limitReached {
+            let lastLoss: Float
+            do { lastLoss = try advance() } catch { progress.finish(); throw error }
             if trainingSeconds - lastCheckpointSeconds >= t.checkpointEverySeconds {
                 try saveCheckpoint()
                 lastCheckpointSeconds = trainingSeconds
-                lastGood = (step, true)
             }
             let headline = evaluations.last.map { $0[task.headline.name] }.flatMap { $0.isNaN ? nil : task.headline.format($0) }
             progress.update(step: step, loss: lastLoss, score: headline,
                             samplesPerSecond: Double(samples) / max(trainingSeconds - samplesSeconds, 1e-9),
-                            elapsed: trainingSeconds, eta: eta(), force: limitReached())
+                            elapsed: trainingSeconds, eta: eta(), force: limitReached)
         }
         progress.finish()
         try saveCheckpoint()
         try writeOutputs()
     }
 
+    /// One step of the fit loop that `fieldfit` and the live viewer share: trains a step, fails with the
+    /// divergence error once the loss is no longer finite, and evaluates when the scene's schedule says one is
+    /// due — or, when `limited`, at the step that reaches the scene's limit. Returns the step's loss.
+    func advance(limited: Bool = true) throws(FieldError) -> Float {
+        let loss = trainOneStep()
+        guard loss.isFinite else {
+            let kept = lastCheckpointStep.map { "the last good checkpoint (step \($0)) is kept in \(folder.checkpointPath)" }
+                ?? "no checkpoint had been written yet"
+            throw FieldError(file: folder.path, "training diverged: the loss became \(loss) at step \(step); \(kept)")
+        }
+        lossSum += Double(loss)
+        lossCount += 1
+        let t = scene.training
+        let due = t.evalEverySteps > 0 ? step - lastEvalStep >= t.evalEverySteps : trainingSeconds - lastEvalSeconds >= t.evalEverySeconds
+        if due || (limited && limitReached) {
+            evaluations.append(evaluate(loss: lossSum / Double(max(lossCount, 1))))
+            lossSum = 0; lossCount = 0
+            (lastEvalStep, lastEvalSeconds) = (step, trainingSeconds)
+        }
+        return loss
+    }
+
+    /// Whether the scene's step or time limit is reached.
+    var limitReached: Bool {
+        let t = scene.training
+        return (t.steps > 0 && step >= t.steps) || (t.seconds > 0 && trainingSeconds >= t.seconds)
+    }
+
     /// One training step (the task's batch or its own step), counted in the step number, the training
-    /// time and the throughput; returns its loss. The live viewer drives the fit through this.
-    func trainOneStep() -> Float {
+    /// time and the throughput; returns its loss.
+    private func trainOneStep() -> Float {
         let t0 = monotonicSeconds()
         let loss: Float
         switch task {
@@ -155,15 +168,11 @@ final class FitRun {
     /// The evaluations so far, oldest first.
     var history: [Evaluation] { evaluations }
 
-    /// Evaluates the field now and appends the result to the history (as the loop does when one is due).
-    func evaluateNow(loss: Double) {
-        evaluations.append(evaluate(loss: loss))
-    }
-
     /// Writes the checkpoint now (parameters, optimizer, RNG, history) into the run folder.
     func checkpointNow() throws(FieldError) { try saveCheckpoint() }
 
     private func saveCheckpoint() throws(FieldError) {
+        defer { lastCheckpointStep = step }
         try Checkpoint.save(trainer: trainer, step: step, trainingSeconds: trainingSeconds,
                             initializationSeconds: initializationSeconds, rng: rng,
                             evaluations: evaluations, taskState: task.checkpointState, taskTensors: task.checkpointTensors(),

@@ -40,6 +40,9 @@ public protocol FitTask: AnyObject {
     var liveModes: [LiveMode] { get }
     /// The viewer's home pose and frame size.
     var liveHome: OrbitCamera.Home { get }
+    /// Whether frames look through the viewer's camera (3D fields), or show one fixed picture that the viewer
+    /// pans and zooms (an image); true by default.
+    var liveUsesCamera: Bool { get }
     /// Cameras the viewer can step through (NeRF's training views); empty by default.
     var liveCameras: [Camera] { get }
     /// Called once before the first live frame (NeRF: builds the occupancy grid as the fit loop's step-0
@@ -57,6 +60,7 @@ extension FitTask {
     public var noInitializationReason: String { "this task has no data-driven kernel initialisation" }
     public var inputLattice: InputLattice? { nil }
     public var liveCameras: [Camera] { [] }
+    public var liveUsesCamera: Bool { true }
     public func prepareLive(_ trainer: Trainer) {}
 }
 

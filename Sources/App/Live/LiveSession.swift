@@ -29,6 +29,8 @@ public final class LiveSession {
     public let trainsToLimit: Bool
     /// The modes this task can show.
     public let modes: [LiveMode]
+    /// Whether frames look through the camera (3D fields) or show one fixed picture (an image).
+    public let usesCamera: Bool
     /// The orbit's home pose (the scene's render settings).
     public let home: OrbitCamera.Home
     /// The training cameras (NeRF), for stepping through them; empty for other tasks.
@@ -36,8 +38,6 @@ public final class LiveSession {
     /// The task name (`image`, `sdf`, `nerf`) and the one-line summary of the data.
     public let taskName: String
     public let summary: String
-    private var lossSum = 0.0, lossCount = 0
-    private var lastEval: (step: Int, seconds: Double)
     /// The loss of the last training step.
     public private(set) var lastLoss: Float = .nan
 
@@ -77,18 +77,14 @@ public final class LiveSession {
         taskName = scene.task
         summary = fit.task.summary
         modes = fit.task.liveModes
+        usesCamera = fit.task.liveUsesCamera
         home = fit.task.liveHome
         trainingCameras = fit.task.liveCameras
         fit.task.prepareLive(fit.trainer)
-        lastEval = (fit.completedSteps, fit.secondsTrained)
     }
 
     /// Whether training has reached the scene's step or time limit (see `trainsToLimit`).
-    public var trainingFinished: Bool {
-        guard trainsToLimit else { return false }
-        let t = fit.scene.training
-        return (t.steps > 0 && fit.completedSteps >= t.steps) || (t.seconds > 0 && fit.secondsTrained >= t.seconds)
-    }
+    public var trainingFinished: Bool { trainsToLimit && fit.limitReached }
 
     /// Steps trained so far.
     public var step: Int { fit.completedSteps }
@@ -103,23 +99,10 @@ public final class LiveSession {
         return v.isNaN ? nil : fit.task.headline.format(v)
     }
 
-    /// Trains one step, then evaluates if the scene's schedule says one is due. Throws when the loss
-    /// stops being finite.
+    /// Trains one step of the fit loop `fieldfit` runs (`FitRun.advance`: evaluations on the scene's schedule,
+    /// the same divergence error). Throws when the loss stops being finite.
     public func trainStep() throws(FieldError) {
-        let loss = fit.trainOneStep()
-        guard loss.isFinite else {
-            throw FieldError(file: fit.folder.path, "training diverged: the loss became \(loss) at step \(fit.completedSteps)")
-        }
-        lastLoss = loss
-        lossSum += Double(loss); lossCount += 1
-        let t = fit.scene.training
-        let due = t.evalEverySteps > 0 ? fit.completedSteps - lastEval.step >= t.evalEverySteps
-                                       : fit.secondsTrained - lastEval.seconds >= t.evalEverySeconds
-        if due || trainingFinished {
-            fit.evaluateNow(loss: lossSum / Double(max(lossCount, 1)))
-            lossSum = 0; lossCount = 0
-            lastEval = (fit.completedSteps, fit.secondsTrained)
-        }
+        lastLoss = try fit.advance(limited: trainsToLimit)
     }
 
     /// Writes the checkpoint into the run folder (as `fieldfit` does; `fieldfit render` reopens it).

@@ -167,13 +167,13 @@ public final class LiveWorker: @unchecked Sendable {
                 if finished && finishedCheckpoint { saveCheckpoint(reason: "training finished; checkpoint saved") }
             case .render:
                 let s = scale ?? 1
-                let cam = session.taskName == "image" ? full : cam.camera(scale: s, trainingCameras: session.trainingCameras)
+                let cam = !session.usesCamera ? full : cam.camera(scale: s, trainingCameras: session.trainingCameras)
                 let t0 = monotonicSeconds()
                 let image = session.render(cam, mode: md, fieldVersion: fieldVersion)
                 let bytes = LiveFrame.rgbaBytes(image)
                 let seconds = monotonicSeconds() - t0
                 balance.spent(seconds, on: .render)
-                let effective = session.taskName == "image" ? 1 : s
+                let effective = session.usesCamera ? s : 1
                 scheduler.frameShown(cameraVersion: view, fieldVersion: fieldVersion, scale: effective,
                                      pixels: image.width * image.height, seconds: seconds, now: monotonicSeconds())
                 serial += 1

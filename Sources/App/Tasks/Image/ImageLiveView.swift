@@ -8,6 +8,9 @@ import TensorCore
 extension ImageFitTask {
     var liveModes: [LiveMode] { ImageTaskDefinition().liveModes }
 
+    /// The whole image, whatever the camera: the viewer pans and zooms it.
+    var liveUsesCamera: Bool { false }
+
     var liveHome: OrbitCamera.Home {
         OrbitCamera.Home(center: SIMD3(repeating: 0.5), distance: 1, elevation: 0, worldUp: SIMD3(0, 1, 0),
                          fieldOfView: 40, width: task.width, height: task.height)
