@@ -75,6 +75,6 @@ let package = Package(
         .testTarget(name: "ModelLibraryTests", dependencies: ["ModelLibrary", "TensorCore", "FieldIO"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TensorCore", "FieldIO"]),
         .testTarget(name: "RenderTests", dependencies: ["TestSupport", "Render", "Geometry", "TensorCore", "FieldIO"]),
-        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Render", "ModelLibrary", "FieldIO"]),
+        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Render", "ModelLibrary", "TensorCore", "FieldIO"]),
     ]
 )
