@@ -26,6 +26,12 @@ public struct OrbitCamera: Equatable, Sendable {
             self.center = center; self.distance = distance; self.elevation = elevation
             self.worldUp = worldUp; self.fieldOfView = fieldOfView; self.width = width; self.height = height
         }
+
+        /// The home pose of a scene's render orbit (centred on the unit cube), for 3D fields.
+        init(orbitOf r: RenderSettings) {
+            self.init(center: SIMD3(repeating: 0.5), distance: Float(r.distance), elevation: Float(r.elevation),
+                      worldUp: r.up, fieldOfView: Float(r.fieldOfView), width: r.width, height: r.height)
+        }
     }
 
     /// The pose `reset()` returns to.

@@ -8,11 +8,7 @@ import TensorCore
 extension NeRFFitTask {
     var liveModes: [LiveMode] { NeRFTaskDefinition().liveModes }
 
-    var liveHome: OrbitCamera.Home {
-        let r = scene.render
-        return OrbitCamera.Home(center: SIMD3(repeating: 0.5), distance: Float(r.distance), elevation: Float(r.elevation),
-                                worldUp: r.up, fieldOfView: Float(r.fieldOfView), width: r.width, height: r.height)
-    }
+    var liveHome: OrbitCamera.Home { OrbitCamera.Home(orbitOf: scene.render) }
 
     var liveCameras: [Camera] { trainViews.cameras }
 

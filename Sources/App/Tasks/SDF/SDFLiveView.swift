@@ -8,11 +8,7 @@ import TensorCore
 extension SDFFitTask {
     var liveModes: [LiveMode] { SDFTaskDefinition().liveModes }
 
-    var liveHome: OrbitCamera.Home {
-        let r = scene.render
-        return OrbitCamera.Home(center: SIMD3(repeating: 0.5), distance: Float(r.distance), elevation: Float(r.elevation),
-                                worldUp: r.up, fieldOfView: Float(r.fieldOfView), width: r.width, height: r.height)
-    }
+    var liveHome: OrbitCamera.Home { OrbitCamera.Home(orbitOf: scene.render) }
 
     func liveRender(_ camera: Camera, mode: LiveMode, fieldVersion: Int, trainer: Trainer, pool: WorkerPool) -> Image {
         let field = TrainedDistanceField(trainer: trainer)
