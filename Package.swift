@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "ModelLibraryTests", dependencies: ["ModelLibrary", "TensorCore", "FieldIO"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TensorCore", "FieldIO"]),
+        .testTarget(name: "FieldsTests", dependencies: ["Fields", "Geometry", "TensorCore", "FieldIO"]),
         .testTarget(name: "RenderTests", dependencies: ["TestSupport", "Render", "Geometry", "TensorCore", "FieldIO"]),
         .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Render", "ModelLibrary", "TensorCore", "FieldIO"]),
     ]
