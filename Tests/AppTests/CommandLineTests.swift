@@ -12,7 +12,7 @@ struct CommandLineTests {
         let a = try #require(bare as? FitCommand), b = try #require(explicit as? FitCommand)
         #expect(a.options == b.options)
         #expect(a.options.scenePath == "scene.json" && a.options.steps == 5 && a.options.seed == 7 && a.options.outputFolder == "o")
-        #expect(a.options.quiet && a.options.command == .fit)
+        #expect(a.options.quiet && a.options.resume == nil)
         #expect(try FieldfitCommand.parseAsRoot([]) is FitCommand)
         #expect(try FieldfitCommand.parseAsRoot(["render", "run", "--orbit", "3"]) is RenderCommand)
         #expect(try FieldfitCommand.parseAsRoot(["mesh", "run", "--resolution", "64"]) is MeshCommand)

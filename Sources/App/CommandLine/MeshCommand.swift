@@ -31,7 +31,6 @@ struct MeshCommand: ParsableCommand {
 
     func run() throws {
         var o = Options()
-        o.command = .mesh(run: runFolder)
         o.meshResolution = resolution
         o.outputFolder = outputFile
         o.threads = threads

@@ -1,20 +1,8 @@
 import FieldIO
 
-/// What a `fieldfit` command asks for, whichever subcommand parsed it: the command and its overrides of the
-/// scene's settings. `FitRun`, `TrainedRun` and the viewer's session work from this value.
+/// What a `fieldfit` command asks for, whichever subcommand parsed it: its overrides of the scene's settings
+/// and of a trained run's render and mesh settings. `FitRun`, `TrainedRun` and the viewer's session work from this value.
 public struct Options: Equatable {
-    /// What `fieldfit` was asked to do.
-    public enum Command: Equatable {
-        /// Fit a scene (or resume a run).
-        case fit
-        /// Extract a mesh from a trained SDF run.
-        case mesh(run: String)
-        /// Render a trained run's views again.
-        case render(run: String)
-    }
-
-    /// The command (the default is a fit).
-    public var command = Command.fit
     /// `mesh`: marching-cubes cells per axis (nil: the scene's setting).
     public var meshResolution: Int?
     /// `render`: views on the orbit (nil: the scene's setting).

@@ -41,7 +41,6 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         var o = Options()
-        o.command = .render(run: runFolder)
         o.orbitViews = orbit
         o.width = width
         o.height = height
