@@ -14,11 +14,7 @@ public struct FitOverrides: ParsableArguments {
     @Option(help: ArgumentHelp("Seed for initialisation and sampling, 0...\(Options.largestSeed).", valueName: "n"))
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Worker threads, 1...256 (default: one per core).", valueName: "n"))
-    var threads: Int?
-
-    @Flag(name: [.short, .long], help: "No progress line; only errors and the final summary.")
-    var quiet = false
+    @OptionGroup var worker: WorkerOptions
 
     public init() {}
 
@@ -30,7 +26,6 @@ public struct FitOverrides: ParsableArguments {
         if let seed, seed > Options.largestSeed {
             throw ValidationError("--seed: expected an integer in 0...\(Options.largestSeed) (JSON keeps integers exactly up to 2^53), got \(seed)")
         }
-        if let threads { try checkThreads(threads) }
     }
 
     /// Writes the overrides into `options`.
@@ -39,12 +34,6 @@ public struct FitOverrides: ParsableArguments {
         options.seconds = seconds
         options.steps = steps
         options.seed = seed
-        options.threads = threads
-        options.quiet = quiet
+        worker.apply(to: &options)
     }
-}
-
-/// `--threads` must be 1...256.
-func checkThreads(_ threads: Int) throws {
-    guard (1...256).contains(threads) else { throw ValidationError("--threads: expected an integer in 1...256, got \(threads)") }
 }

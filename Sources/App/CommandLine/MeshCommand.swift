@@ -16,25 +16,19 @@ struct MeshCommand: ParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Write this one file instead; .ply or .obj picks the format.", valueName: "file"))
     var outputFile: String?
 
-    @Option(help: ArgumentHelp("Worker threads, 1...256 (default: the run's, else one per core).", valueName: "n"))
-    var threads: Int?
-
-    @Flag(name: [.short, .long], help: "No progress output.")
-    var quiet = false
+    @OptionGroup var worker: WorkerOptions
 
     func validate() throws {
         if let resolution, !(16...1024).contains(resolution) {
             throw ValidationError("--resolution: expected an integer in 16...1024, got \(resolution)")
         }
-        if let threads { try checkThreads(threads) }
     }
 
     func run() throws {
         var o = Options()
         o.meshResolution = resolution
         o.outputFolder = outputFile
-        o.threads = threads
-        o.quiet = quiet
-        try TrainedRun(path: runFolder, threads: threads).exportMesh(options: o)
+        worker.apply(to: &o)
+        try TrainedRun(path: runFolder, threads: worker.threads).exportMesh(options: o)
     }
 }

@@ -25,18 +25,13 @@ struct RenderCommand: ParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Write the renders into this folder (default: the run's renders/).", valueName: "dir"))
     var outputFolder: String?
 
-    @Option(help: ArgumentHelp("Worker threads, 1...256 (default: the run's, else one per core).", valueName: "n"))
-    var threads: Int?
-
-    @Flag(name: [.short, .long], help: "No progress output.")
-    var quiet = false
+    @OptionGroup var worker: WorkerOptions
 
     func validate() throws {
         if let orbit, !(0...10_000).contains(orbit) { throw ValidationError("--orbit: expected an integer in 0...10000, got \(orbit)") }
         for (flag, v) in [("--width", width), ("--height", height)] {
             if let v, !(1...8192).contains(v) { throw ValidationError("\(flag): expected an integer in 1...8192, got \(v)") }
         }
-        if let threads { try checkThreads(threads) }
     }
 
     func run() throws {
@@ -46,8 +41,7 @@ struct RenderCommand: ParsableCommand {
         o.height = height
         o.cameraPath = cameraPath.map(FileAccess.absolute)
         o.outputFolder = outputFolder
-        o.threads = threads
-        o.quiet = quiet
-        try TrainedRun(path: runFolder, threads: threads).render(options: o)
+        worker.apply(to: &o)
+        try TrainedRun(path: runFolder, threads: worker.threads).render(options: o)
     }
 }

@@ -18,8 +18,8 @@ struct TrainedRun {
         scene = try Scene.loadRun(path)
         let definition = scene.definition
         guard definition.rendersTrainedRuns || definition.exportsMeshes else {
-            throw FieldError(file: path, "is a run of the \(scene.task) task; mesh and render work on "
-                             + TaskRegistry.names(where: { $0.rendersTrainedRuns || $0.exportsMeshes }) + " runs")
+            throw TaskRegistry.unsupported(path, task: scene.task, what: "mesh and render work",
+                                           supports: { $0.rendersTrainedRuns || $0.exportsMeshes })
         }
         let count = threads ?? (scene.training.threads > 0 ? scene.training.threads : ProcessInfo.processInfo.activeProcessorCount)
         pool = WorkerPool(threads: count)
@@ -34,8 +34,7 @@ struct TrainedRun {
     /// (or to `--out FILE`, whose extension picks the format).
     func exportMesh(options: Options) throws(FieldError) {
         guard scene.definition.exportsMeshes else {
-            throw FieldError(file: folder.path, "is a run of the \(scene.task) task; mesh export works on "
-                             + TaskRegistry.names(where: { $0.exportsMeshes }) + " runs")
+            throw TaskRegistry.unsupported(folder.path, task: scene.task, what: "mesh export works", supports: { $0.exportsMeshes })
         }
         try trained.exportMesh(trainer: trainer, options: options, folder: folder, pool: pool)
     }

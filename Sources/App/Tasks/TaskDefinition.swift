@@ -56,8 +56,8 @@ extension TaskDefinition {
 
     public func openTrained(_ scene: inout Scene, trainer: Trainer, checkpoint: Checkpoint.State, folder: RunFolder,
                             pool: WorkerPool) throws(FieldError) -> TrainedTask {
-        throw FieldError(file: folder.path, "is a run of the \(name) task; mesh and render work on "
-                         + TaskRegistry.names(where: { $0.rendersTrainedRuns || $0.exportsMeshes }) + " runs")
+        throw TaskRegistry.unsupported(folder.path, task: name, what: "mesh and render work",
+                                       supports: { $0.rendersTrainedRuns || $0.exportsMeshes })
     }
 }
 
@@ -118,6 +118,12 @@ public struct ScenePaths: Sendable {
 public protocol TrainedTask {
     /// Renders the run's views again into `folder` (orbit and image size from `options` when given).
     func render(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError)
-    /// Marching cubes of the run (`options`: resolution, output file).
+    /// Marching cubes of the run (`options`: resolution, output file); by default refused.
     func exportMesh(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError)
+}
+
+extension TrainedTask {
+    public func exportMesh(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
+        throw FieldError(file: folder.path, "this run's task has no mesh export")
+    }
 }

@@ -136,9 +136,4 @@ struct TrainedNeRF: TrainedTask {
             .map { (key: $0.key == "render_seconds_per_view" ? "seconds_per_view" : $0.key, value: $0.value) }
         try FileAccess.writeAtomically(JSONWriter.string(.object(timing)), to: folder.file("render-metrics.json"))
     }
-
-    func exportMesh(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
-        throw FieldError(file: folder.path, "is a run of the nerf task; mesh export works on "
-                         + TaskRegistry.names(where: { $0.exportsMeshes }) + " runs")
-    }
 }
