@@ -3,7 +3,7 @@ import ArgumentParser
 import FieldIO
 
 /// `fieldfit`: the root of the command line. `fit` is the default subcommand, so `fieldfit scene.json`
-/// and `fieldfit --resume RUN_DIR` fit; `render` and `mesh` reuse a trained run. Help, usage and shell
+/// and `fieldfit --resume RUN_DIR` fit; `render` `export` and `mesh` reuse a trained run. Help, usage and shell
 /// completion (`fieldfit --generate-completion-script bash|zsh|fish`) come from swift-argument-parser.
 public struct FieldfitCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -11,7 +11,8 @@ public struct FieldfitCommand: ParsableCommand {
         abstract: "Fit neural fields on a CPU and render them.",
         usage: """
         fieldfit [fit] [<scene>] [--resume <run-dir>] [--out <dir>] [--seconds <s>] [--steps <n>] [--seed <n>] [--threads <n>] [--quiet]
-          fieldfit render <run-dir> [--orbit <n>] [--width <w>] [--height <h>] [--camera-path <file>] [--out <dir>]
+          fieldfit render <run-dir> [--path orbit|interpolate|spiral|<file>] [--frames <n>] [--video <file.mp4>] [--fps <n>] [--width <w>] [--height <h>] [--out <dir>]
+          fieldfit export <run-dir> mesh|pointcloud|cameras [--out <file>] [options]
           fieldfit mesh <run-dir> [--resolution <n>] [--out <file>]
         """,
         discussion: """
@@ -22,7 +23,7 @@ public struct FieldfitCommand: ParsableCommand {
         fieldfit renders itself; no files needed); `fieldfit demo-image` and `fieldfit demo-sdf` fit the \
         embedded image and SDF scenes.
         """,
-        subcommands: [FitCommand.self, RenderCommand.self, MeshCommand.self],
+        subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self],
         defaultSubcommand: FitCommand.self)
 
     public init() {}

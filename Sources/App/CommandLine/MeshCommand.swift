@@ -1,33 +1,23 @@
 import ArgumentParser
 import FieldIO
 
-/// `fieldfit mesh RUN_DIR`: marching cubes of a trained SDF run, written as PLY and OBJ in the mesh's units.
+/// `fieldfit mesh RUN_DIR`: marching cubes of a trained run, kept as the short form of `fieldfit export RUN_DIR mesh`
+/// (SDF runs: PLY and OBJ in the mesh's units; NeRF runs: a coloured PLY of the density's level set).
 struct MeshCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mesh",
-        abstract: "Extract the zero level set of a trained SDF run as PLY and OBJ (in the mesh's units).")
+        abstract: "Marching cubes of a trained SDF or NeRF run (the same as `fieldfit export <run-dir> mesh`).")
 
-    @Argument(help: ArgumentHelp("The run folder of an SDF fit.", valueName: "run-dir"))
+    @Argument(help: ArgumentHelp("The run folder of an SDF or NeRF fit.", valueName: "run-dir"))
     var runFolder: String
 
-    @Option(help: ArgumentHelp("Marching-cubes cells per axis, 16...1024 (default: the scene's, 256).", valueName: "n"))
-    var resolution: Int?
-
-    @Option(name: .customLong("out"), help: ArgumentHelp("Write this one file instead; .ply or .obj picks the format.", valueName: "file"))
-    var outputFile: String?
+    @OptionGroup var mesh: MeshExportOptions
 
     @OptionGroup var worker: WorkerOptions
 
-    func validate() throws {
-        if let resolution, !(16...1024).contains(resolution) {
-            throw ValidationError("--resolution: expected an integer in 16...1024, got \(resolution)")
-        }
-    }
-
     func run() throws {
         var o = Options()
-        o.meshResolution = resolution
-        o.outputFolder = outputFile
+        mesh.apply(to: &o)
         worker.apply(to: &o)
         try TrainedRun(path: runFolder, threads: worker.threads).exportMesh(options: o)
     }

@@ -12,6 +12,14 @@ public struct Options: Equatable {
     public var height: Int?
     /// render (NeRF runs): a nerfstudio camera_path.json to render along.
     public var cameraPath: String?
+    /// render (NeRF runs): `--path` — orbit, interpolate, spiral or a camera_path.json (nil: the capture's default).
+    public var renderPath: String?
+    /// render (NeRF runs): encode the path's frames into this video file instead of writing PNGs.
+    public var videoPath: String?
+    /// render --video: frames per second.
+    public var fps = 30.0
+    /// export: what to export and how (`fieldfit export RUN mesh|pointcloud|cameras`).
+    public var export = ExportOptions()
     /// The scene file to fit (nil: the embedded NeRF demo scene, unless resuming).
     public var scenePath: String?
     /// Overrides the output folder.

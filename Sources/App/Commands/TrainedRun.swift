@@ -5,7 +5,7 @@ import TensorCore
 
 /// A finished (or checkpointed) run opened for use without training: its scene, its model with the
 /// checkpoint's parameters, and what its task does with a trained field (`TrainedTask`). Serves
-/// `fieldfit render` and `fieldfit mesh`.
+/// `fieldfit render`, `fieldfit export` and `fieldfit mesh`.
 struct TrainedRun {
     var scene: Scene
     let trainer: Trainer
@@ -37,6 +37,16 @@ struct TrainedRun {
             throw TaskRegistry.unsupported(folder.path, task: scene.task, what: "mesh export works", supports: { $0.exportsMeshes })
         }
         try trained.exportMesh(trainer: trainer, options: options, folder: folder, pool: pool)
+    }
+
+    /// `fieldfit export RUN pointcloud`.
+    func exportPointCloud(options: Options) throws(FieldError) {
+        try trained.exportPointCloud(trainer: trainer, options: options, folder: folder, pool: pool)
+    }
+
+    /// `fieldfit export RUN cameras`.
+    func exportCameras(options: Options) throws(FieldError) {
+        try trained.exportCameras(trainer: trainer, options: options, folder: folder, pool: pool)
     }
 
     /// `fieldfit render`: the scene's views (orbit size and image size overridable) into the run

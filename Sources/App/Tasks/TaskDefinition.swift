@@ -120,10 +120,20 @@ public protocol TrainedTask {
     func render(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError)
     /// Marching cubes of the run (`options`: resolution, output file); by default refused.
     func exportMesh(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError)
+    /// `fieldfit export RUN pointcloud`: a coloured point cloud of the field; by default refused.
+    func exportPointCloud(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError)
+    /// `fieldfit export RUN cameras`: the training cameras as JSON and a PLY of frustums; by default refused.
+    func exportCameras(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError)
 }
 
 extension TrainedTask {
     public func exportMesh(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
         throw FieldError(file: folder.path, "this run's task has no mesh export")
+    }
+    public func exportPointCloud(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
+        throw FieldError(file: folder.path, "this run's field has no point cloud export (a NeRF run has one)")
+    }
+    public func exportCameras(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
+        throw FieldError(file: folder.path, "this run has no cameras to export (a NeRF run has)")
     }
 }

@@ -6,12 +6,13 @@ import TensorCore
 
 /// Writes what a trained NeRF run shows: the held-out views as ground truth | prediction PNGs with
 /// nerfstudio's eval JSON (`test/`, `eval.json`), and the renders the scene's `render` settings ask for
-/// (orbit, explicit cameras, a camera path) as rgb / depth / alpha PNGs under `renders/`.
+/// (the render path — an orbit, or for a forward-facing capture a path through its cameras —, explicit
+/// cameras, a camera path) as rgb / depth / alpha PNGs under `renders/`, or the path as a video.
 enum NeRFRendering {
     /// Writes everything; adds the final scores and render speed to `final`.
     static func write(task: NeRFFitTask, trainer: Trainer, folder: RunFolder, pool: WorkerPool,
                       final: inout [(key: String, value: JSONValue)], width: Int? = nil, height: Int? = nil,
-                      orbitViews: Int? = nil, quiet: Bool) throws(FieldError) {
+                      orbitViews: Int? = nil, path: NeRFRenderPath? = nil, quiet: Bool) throws(FieldError) {
         let settings = task.scene.render
         if settings.testViews && task.testViews.count > 0 {
             let (scores, images) = task.renderTestViews(trainer, pool: pool)
@@ -33,7 +34,7 @@ enum NeRFRendering {
                 print("fieldfit: \(scores.count) test views: PSNR \(String(format: "%.2f", summary.psnr)) ± \(String(format: "%.2f", summary.psnrStd)) dB, SSIM \(String(format: "%.4f", summary.ssim)), \(String(format: "%.0f", summary.raysPerSecond)) rays/s → \(dir)")
             }
         }
-        let sets = try cameras(task: task, width: width, height: height, orbitViews: orbitViews)
+        let sets = try cameras(task: task, width: width, height: height, orbitViews: orbitViews, path: path)
         guard !sets.isEmpty else { return }
         let renderer = RadianceRenderer(grid: task.training(trainer, resumed: true).grid)
         let field = NeRFRadianceField(trainer: trainer)
@@ -64,15 +65,56 @@ enum NeRFRendering {
         }
     }
 
-    /// The orbit, the explicit cameras and the camera path, grouped by folder name.
-    static func cameras(task: NeRFFitTask, width: Int?, height: Int?, orbitViews: Int?) throws(FieldError) -> [(set: String, cameras: [Camera])] {
+    /// The render path's cameras (`path`, else the capture's default: `NeRFRenderPath.automatic`), the explicit
+    /// cameras and the scene's camera path, grouped by folder name. `orbitViews` (else the scene's `orbit`) is the
+    /// number of views on an orbit, interpolated or spiral path; 0 renders none of them.
+    static func cameras(task: NeRFFitTask, width: Int?, height: Int?, orbitViews: Int?,
+                        path: NeRFRenderPath? = nil) throws(FieldError) -> [(set: String, cameras: [Camera])] {
         let s = task.scene.render
-        var sets = SDFRendering.cameras(s, transform: UnitTransform(), width: width, height: height, orbitViews: orbitViews)
-        if let path = s.cameraPath {
-            let p = try CameraPath.read(path)
-            sets.append(("path", Camera.path(p, scene: task.sceneTransform, width: width, height: height)))
+        let choice = path ?? NeRFRenderPath.automatic(for: task.trainViews.cameras)
+        let count = orbitViews ?? s.orbitViews
+        var sets = SDFRendering.cameras(s, transform: UnitTransform(), width: width, height: height, orbitViews: 0)
+        var isFile = false
+        if case .file = choice { isFile = true }
+        if count > 0 || isFile {
+            sets.insert((choice.folderName, try pathCameras(task: task, path: choice, count: count, width: width, height: height)), at: 0)
+        }
+        if let file = s.cameraPath, !isFile {
+            sets.append(("path", Camera.path(try CameraPath.read(file), scene: task.sceneTransform, width: width, height: height)))
         }
         return sets
+    }
+
+    /// `count` cameras along `path` for `task`'s run.
+    static func pathCameras(task: NeRFFitTask, path: NeRFRenderPath, count: Int, width: Int?, height: Int?) throws(FieldError) -> [Camera] {
+        try path.cameras(count: count, training: task.trainViews.cameras, settings: task.scene.render, scene: task.sceneTransform,
+                         width: width, height: height)
+    }
+
+    /// Renders `count` frames along `path` (the capture's default when nil) into the video `file` with ffmpeg
+    /// (`VideoEncoder`) at `fps`; returns the seconds rendering took.
+    @discardableResult
+    static func writeVideo(task: NeRFFitTask, trainer: Trainer, file: String, path: NeRFRenderPath?, count: Int, fps: Double,
+                           width: Int?, height: Int?, pool: WorkerPool, quiet: Bool) throws(FieldError) -> Double {
+        let choice = path ?? NeRFRenderPath.automatic(for: task.trainViews.cameras)
+        let cams = try pathCameras(task: task, path: choice, count: count, width: width, height: height)
+        guard let first = cams.first else { throw FieldError(location: "--video", "the \(choice.folderName) path has no frames") }
+        let encoder = try VideoEncoder(path: file, width: first.width, height: first.height, fps: fps)
+        let renderer = RadianceRenderer(grid: task.training(trainer, resumed: true).grid)
+        let field = NeRFRadianceField(trainer: trainer)
+        var seconds = 0.0
+        for (k, camera) in cams.enumerated() {
+            let t0 = monotonicSeconds()
+            let out = renderer.render(camera, field: field, background: task.scene.radiance.background, pool: pool)
+            seconds += monotonicSeconds() - t0
+            do throws(FieldError) { try encoder.append(out.rgb) } catch { encoder.cancel(); throw error }
+            if !quiet { FileHandle.standardOutput.write(Data("\rfieldfit: video frame \(k + 1)/\(cams.count)".utf8)) }
+        }
+        try encoder.finish()
+        if !quiet {
+            print("\rfieldfit: rendered \(cams.count) frames (\(choice.folderName)) in \(String(format: "%.2f", seconds)) s → \(file) (\(first.width & ~1)×\(first.height & ~1), \(fps) fps)")
+        }
+        return seconds
     }
 
     /// Expected depth colour-mapped with turbo between the nearest and farthest hit (opacity > 0.5);

@@ -12,6 +12,7 @@ struct NeRFTaskDefinition: TaskDefinition {
     let settingsKeys = ["dir_encoding", "rgb_network", "nerf"]
     var rendersRadiance: Bool { true }
     var rendersTrainedRuns: Bool { true }
+    var exportsMeshes: Bool { true }
     var liveModes: [LiveMode] { [.rgb, .depth, .normals, .alpha] }
 
     /// instant-ngp's NeRF model on a CPU budget: the position hash grid with 12 levels of 2^16 entries instead of
@@ -119,21 +120,43 @@ extension Scene {
     var radiance: RadianceSettings { nerf.radiance }
 }
 
-/// A trained NeRF run reopened: test views, orbit and camera-path renders.
+/// A trained NeRF run reopened: test views and renders along its path (or a video of it), and the exports
+/// (`NeRFExport`: mesh, point cloud, cameras).
 struct TrainedNeRF: TrainedTask {
     let task: NeRFFitTask
 
     func render(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
         if let path = options.cameraPath { task.scene.render.cameraPath = path }
+        let path = options.renderPath.map(NeRFRenderPath.init(argument:))
+        if let video = options.videoPath {
+            try trainer.withInferenceParameters { () throws(FieldError) in
+                _ = try NeRFRendering.writeVideo(task: task, trainer: trainer, file: video, path: path,
+                                             count: options.orbitViews ?? task.scene.render.orbitViews, fps: options.fps,
+                                             width: options.width, height: options.height, pool: pool, quiet: options.quiet)
+            }
+            return
+        }
         var final: [(key: String, value: JSONValue)] = []
         try trainer.withInferenceParameters { () throws(FieldError) in
             try NeRFRendering.write(task: task, trainer: trainer, folder: folder, pool: pool, final: &final,
                                     width: options.width, height: options.height, orbitViews: options.orbitViews,
-                                    quiet: options.quiet)
+                                    path: path, quiet: options.quiet)
         }
         // What the renders took, for benchmarks and scripts.
         let timing = final.filter { ["render_seconds_per_view", "test_psnr", "test_ssim", "test_rays_per_second"].contains($0.key) }
             .map { (key: $0.key == "render_seconds_per_view" ? "seconds_per_view" : $0.key, value: $0.value) }
         try FileAccess.writeAtomically(JSONWriter.string(.object(timing)), to: folder.file("render-metrics.json"))
+    }
+
+    func exportMesh(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
+        try NeRFExport(task: task, trainer: trainer, pool: pool).mesh(options: options, folder: folder)
+    }
+
+    func exportPointCloud(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
+        try NeRFExport(task: task, trainer: trainer, pool: pool).pointCloud(options: options, folder: folder)
+    }
+
+    func exportCameras(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
+        try NeRFExport(task: task, trainer: trainer, pool: pool).cameras(options: options, folder: folder)
     }
 }

@@ -92,6 +92,8 @@ struct TrainedSDF: TrainedTask {
 
     func render(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
         if options.cameraPath != nil { throw FieldError(location: "--camera-path", "camera paths are for nerf runs") }
+        if let p = options.renderPath, p.lowercased() != "orbit" { throw FieldError(location: "--path", "SDF runs render an orbit; other paths are for nerf runs") }
+        if options.videoPath != nil { throw FieldError(location: "--video", "videos are rendered from nerf runs") }
         let field = TrainedDistanceField(trainer: trainer)
         try trainer.withInferenceParameters { () throws(FieldError) in
             _ = try SDFRendering.write(field: field, settings: scene.render, transform: transform, folder: folder, pool: pool,
@@ -101,6 +103,8 @@ struct TrainedSDF: TrainedTask {
     }
 
     func exportMesh(trainer: Trainer, options: Options, folder: RunFolder, pool: WorkerPool) throws(FieldError) {
+        if options.export.densityThreshold != nil { throw FieldError(location: "--threshold", "is for nerf runs: an SDF's surface is its zero level set") }
+        if options.export.previewPath != nil { throw FieldError(location: "--preview", "is for nerf runs (an SDF fit renders its own views)") }
         var settings = scene.meshExport
         if let r = options.meshResolution { settings.resolution = r }
         var target: String?
