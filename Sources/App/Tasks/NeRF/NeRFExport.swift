@@ -27,7 +27,7 @@ struct NeRFExport {
     // MARK: Mesh
 
     /// Marching cubes on the density at `options.meshResolution` cells along the occupied box's longest side
-    /// (`occupiedBox`), level `options.export.densityThreshold`; vertex colours from the colour network looking at
+    /// (`occupiedBox`, the cells dense enough to hold the surface), level `options.export.densityThreshold`; vertex colours from the colour network looking at
     /// the surface head-on (view direction = −normal). Writes a binary PLY (`--out`, default `mesh.ply` in the run
     /// folder) and, when asked, a PNG preview seen from the run's first render-path camera.
     func mesh(options: Options, folder: RunFolder) throws(FieldError) {
@@ -40,8 +40,8 @@ struct NeRFExport {
         try trainer.withInferenceParameters { () throws(FieldError) in
             let t0 = monotonicSeconds()
             let grid = task.training(trainer, resumed: true).grid
-            guard let box = NeRFExport.occupiedBox(grid) else {
-                throw FieldError(file: folder.path, "the occupancy grid has no occupied cell: the field is empty, nothing to mesh")
+            guard let box = NeRFExport.occupiedBox(grid, density: threshold) else {
+                throw FieldError(file: folder.path, "no occupied cell reaches density \(threshold): nothing to mesh (try a lower --threshold)")
             }
             let extent = box.max - box.min
             let cell = extent.max() / Float(resolution)
@@ -74,12 +74,15 @@ struct NeRFExport {
         }
     }
 
-    /// The box (unit-cube coordinates) of the occupancy grid's occupied cells, each cell counted in the finest
-    /// cascade that holds it, padded by one finest cell and clipped to the scene box; nil when none is occupied.
-    static func occupiedBox(_ grid: OccupancyGrid) -> (min: SIMD3<Float>, max: SIMD3<Float>)? {
+    /// The box (unit-cube coordinates) of the occupancy grid's occupied cells whose density reaches `density`
+    /// (their value, σ times the minimum step, at least `density` · minimum step: a grid trained on a real capture
+    /// keeps faint floaters occupied far from the scene), each cell counted in the finest cascade that holds it,
+    /// padded by two finest cells and clipped to the scene box; nil when there is no such cell.
+    static func occupiedBox(_ grid: OccupancyGrid, density: Float) -> (min: SIMD3<Float>, max: SIMD3<Float>)? {
         var lo = SIMD3<Float>(repeating: .infinity), hi = SIMD3<Float>(repeating: -.infinity)
-        let r = grid.resolution
-        for i in 0..<grid.cellCount where grid.occupied[i] != 0 {
+        let r = grid.resolution, values = grid.values.pointer
+        let thickness = density * grid.volume.minStep
+        for i in 0..<grid.cellCount where grid.occupied[i] != 0 && values[i] >= thickness {
             let k = i / (r * r * r)
             let c = grid.cellCenter(i)
             if k > 0 && grid.cascade(of: c) < k { continue }   // a finer cascade covers it
@@ -87,7 +90,7 @@ struct NeRFExport {
             lo = pointwiseMin(lo, c - half); hi = pointwiseMax(hi, c + half)
         }
         guard lo.x <= hi.x else { return nil }
-        let pad = 1 / Float(r)
+        let pad = 2 / Float(r)
         return (pointwiseMax(lo - pad, grid.volume.boxMin), pointwiseMin(hi + pad, grid.volume.boxMax))
     }
 
