@@ -45,12 +45,7 @@ struct ExportMeshCommand: ParsableCommand {
 
     @OptionGroup var worker: WorkerOptions
 
-    func run() throws {
-        var o = Options()
-        mesh.apply(to: &o)
-        worker.apply(to: &o)
-        try target.open(threads: worker.threads).exportMesh(options: o)
-    }
+    func run() throws { try mesh.export(target.runFolder, worker: worker) }
 }
 
 /// The options of a mesh export, shared by `fieldfit export RUN mesh` and `fieldfit mesh RUN`.
@@ -79,12 +74,15 @@ struct MeshExportOptions: ParsableArguments {
         }
     }
 
-    /// Writes them into `options`.
-    func apply(to o: inout Options) {
+    /// Exports the mesh of the run in `runFolder` with these options.
+    func export(_ runFolder: String, worker: WorkerOptions) throws(FieldError) {
+        var o = Options()
         o.meshResolution = resolution
         o.outputFolder = outputFile.map(FileAccess.absolute)
         o.export.densityThreshold = threshold
         o.export.previewPath = preview.map(FileAccess.absolute)
+        worker.apply(to: &o)
+        try TrainedRun(path: runFolder, threads: worker.threads).exportMesh(options: o)
     }
 }
 

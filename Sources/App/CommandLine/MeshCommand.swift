@@ -15,10 +15,5 @@ struct MeshCommand: ParsableCommand {
 
     @OptionGroup var worker: WorkerOptions
 
-    func run() throws {
-        var o = Options()
-        mesh.apply(to: &o)
-        worker.apply(to: &o)
-        try TrainedRun(path: runFolder, threads: worker.threads).exportMesh(options: o)
-    }
+    func run() throws { try mesh.export(runFolder, worker: worker) }
 }
