@@ -1,3 +1,4 @@
+import App
 import FieldIO
 import Fields
 import Foundation
@@ -39,7 +40,7 @@ func sdfNormalsBenchmark(scene: String, threads: Int, steps: Int) -> [BenchFigur
         return []
     }
     let fitSeconds = monotonicSeconds() - t0
-    let field = BenchDistanceField(trainer: trainer)
+    let field = TrainedDistanceField(trainer: trainer)
     var figures = [BenchFigure(name: "sdf-normals: bunny fit, \(steps) steps (wall s, machine shared)", value: fitSeconds,
                                unit: "s", target: "", met: nil)]
 
@@ -167,18 +168,4 @@ private func trainBunny(_ config: JSONValue, source: MeshDistanceSource, finest:
         trainer.store.values.pointer.update(from: inference, count: trainer.store.count)
     }
     return trainer
-}
-
-/// A trainer's model as a distance field (the bench's copy of the App's adapter).
-private struct BenchDistanceField: DistanceField {
-    let trainer: Trainer
-
-    func distances(points: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
-        trainer.infer(input: points, output: output, batch: count, pool: pool)
-    }
-
-    func gradients(points: UnsafePointer<Float>, count: Int, distances: UnsafeMutablePointer<Float>,
-                   gradients: UnsafeMutablePointer<Float>, pool: WorkerPool) {
-        trainer.inputGradients(input: points, output: distances, gradient: gradients, batch: count, pool: pool)
-    }
 }

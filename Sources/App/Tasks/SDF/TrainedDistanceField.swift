@@ -4,14 +4,20 @@ import Render
 import TensorCore
 
 /// A trainer's model seen as a distance field for the renderers (call inside `withInferenceParameters`).
-struct TrainedDistanceField: DistanceField {
-    let trainer: Trainer
+public struct TrainedDistanceField: DistanceField {
+    /// The trainer whose model is the field.
+    public let trainer: Trainer
 
-    func distances(points: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
+    /// The field of `trainer`'s model (one input row of x, y, z; one output, the distance).
+    public init(trainer: Trainer) { self.trainer = trainer }
+
+    /// The model's outputs at `count` points.
+    public func distances(points: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         trainer.infer(input: points, output: output, batch: count, pool: pool)
     }
 
-    func gradients(points: UnsafePointer<Float>, count: Int, distances: UnsafeMutablePointer<Float>,
+    /// The model's outputs and their input gradients (back-propagated) at `count` points.
+    public func gradients(points: UnsafePointer<Float>, count: Int, distances: UnsafeMutablePointer<Float>,
                    gradients: UnsafeMutablePointer<Float>, pool: WorkerPool) {
         trainer.inputGradients(input: points, output: distances, gradient: gradients, batch: count, pool: pool)
     }
