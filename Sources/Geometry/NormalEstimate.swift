@@ -2,7 +2,7 @@ import TensorCore
 
 /// How the unit normal of a distance field's level set is estimated at a point: the field's own gradient, or
 /// finite differences of its values. A trained hash grid's own gradient carries the noise of its finest levels
-/// (speckles in a shaded render); differences over about one finest cell average it out (issue 23 measured
+/// (speckles in a shaded render); differences over a few finest cells average it out (issue 23 measured
 /// the candidates: `fieldfit-bench --only sdf-normals`, BENCHMARKS.md).
 public enum NormalEstimate: Equatable, Sendable {
     /// `DistanceField.gradients`: for a network, back-propagated to its input.

@@ -24,7 +24,7 @@ public struct RenderSettings: Equatable {
     /// SDF normals: `differences` (central differences), `tetrahedron` (four-point differences) or `gradient`
     /// (the field's input gradient, noisy at a hash grid's finest levels).
     public var normals = "differences"
-    /// The difference step (unit-cube units); nil: one cell of the field's finest grid level.
+    /// The difference step (unit-cube units); nil: two cells of the field's finest grid level.
     public var normalStep: Double?
     /// The values `normals` takes.
     public static let knownNormals = ["differences", "tetrahedron", "gradient"]
