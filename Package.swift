@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(name: "fieldfit", dependencies: ["App"]),
         // The bench's own C reference kernels (the machine limits it measures figures against).
         .target(name: "CBenchReference", cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma"])]),
-        .executableTarget(name: "fieldfit-bench", dependencies: ["ModelLibrary", "Geometry", "TensorCore", "FieldIO",
+        .executableTarget(name: "fieldfit-bench", dependencies: ["App", "ModelLibrary", "Geometry", "Fields", "Render", "TensorCore", "FieldIO",
                                                                  "COpenBLAS", "CBenchReference",
                                                                  .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: kernelFlags),

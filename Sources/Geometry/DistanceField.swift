@@ -16,14 +16,6 @@ extension DistanceField {
     public func centralDifferenceGradients(points: UnsafePointer<Float>, count: Int, distances: UnsafeMutablePointer<Float>,
                                            gradients: UnsafeMutablePointer<Float>, step h: Float = 1e-4, pool: WorkerPool) {
         self.distances(points: points, count: count, output: distances, pool: pool)
-        let shifted = FloatBuffer(count: count * 3), plus = FloatBuffer(count: count), minus = FloatBuffer(count: count)
-        for axis in 0..<3 {
-            for sign in [Float(1), -1] {
-                for i in 0..<count * 3 { shifted[i] = points[i] }
-                for i in 0..<count { shifted[3 * i + axis] += sign * h }
-                self.distances(points: shifted.pointer, count: count, output: sign > 0 ? plus.pointer : minus.pointer, pool: pool)
-            }
-            for i in 0..<count { gradients[3 * i + axis] = (plus[i] - minus[i]) / (2 * h) }
-        }
+        NormalEstimate.centralDifferences(step: h).gradients(of: self, points: points, count: count, gradients: gradients, pool: pool)
     }
 }

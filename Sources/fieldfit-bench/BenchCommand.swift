@@ -8,7 +8,7 @@ import TensorCore
 @main
 struct BenchCommand: ParsableCommand {
     /// The benchmark groups `--only` takes (`representations-TASK` for one task of the representation table).
-    static let groups = ["limits", "kernels", "fit", "sdf", "geometry", "mc", "nerf", "nerf200", "decoders", "representations",
+    static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "decoders", "representations",
                          "representations-image", "representations-sdf", "representations-nerf", "representation-targets"]
 
     static let configuration = CommandConfiguration(
@@ -62,6 +62,9 @@ struct BenchCommand: ParsableCommand {
         }
         if runs("sdf") {
             figures += sdfFitBenchmark(fieldfit: fieldfit, scene: packageRoot + "/scenes/bunny-bench.json", threads: threads, seconds: 30)
+        }
+        if runs("sdf-normals") {
+            figures += sdfNormalsBenchmark(scene: packageRoot + "/scenes/bunny.json", threads: threads, steps: 1000)
         }
         if runs("nerf") {
             figures += nerfFitBenchmark(fieldfit: fieldfit, scene: packageRoot + "/scenes/lego-100.json", label: "lego 100²",

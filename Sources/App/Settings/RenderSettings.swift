@@ -21,9 +21,13 @@ public struct RenderSettings: Equatable {
     public var modes = ["shaded", "normals", "depth"]
     /// Explicit cameras, in data units.
     public var cameras: [CameraSpec] = []
-    /// SDF normals: nil takes the field's input gradient; a step (unit-cube units) takes central
-    /// differences of the field instead, which smooths detail finer than the step (instant-ngp: 5e-4).
+    /// SDF normals: `differences` (central differences), `tetrahedron` (four-point differences) or `gradient`
+    /// (the field's input gradient, noisy at a hash grid's finest levels).
+    public var normals = "differences"
+    /// The difference step (unit-cube units); nil: two cells of the field's finest grid level.
     public var normalStep: Double?
+    /// The values `normals` takes.
+    public static let knownNormals = ["differences", "tetrahedron", "gradient"]
 
     /// One explicit camera: where it is, what it looks at, its up hint and field of view.
     public struct CameraSpec: Equatable {
@@ -62,6 +66,10 @@ public struct RenderSettings: Equatable {
         normalStep = try o.double("normal_step").map { v throws(FieldError) in
             guard v > 0 && v <= 0.1 else { throw o.error("normal_step", "expected a step in (0, 0.1] (unit-cube units), got \(v)") }
             return v
+        }
+        normals = try o.string("normals") ?? normals
+        guard RenderSettings.knownNormals.contains(normals) else {
+            throw o.error("normals", "expected one of \(RenderSettings.knownNormals.joined(separator: ", ")), got \"\(normals)\"")
         }
         if let u = o.value("up") { up = try RenderSettings.vector(u, o, "up") }
         if let list = try o.array("modes") {
@@ -119,7 +127,7 @@ public struct RenderSettings: Equatable {
         return .object((cameraPath.map { [("camera_path", JSONValue.string($0))] } ?? []) + [
             ("orbit", .int(orbitViews)), ("width", .int(width)), ("height", .int(height)), ("fov", .double(fieldOfView)),
             ("elevation", .double(elevation)), ("distance", .double(distance)), ("up", array(up)),
-            ("normal_step", normalStep.map { .double($0) } ?? .null),
+            ("normals", .string(normals)), ("normal_step", normalStep.map { .double($0) } ?? .null),
             ("test_views", .bool(testViews)),
             ("modes", .array(modes.map { .string($0) })),
             ("cameras", .array(cameras.map { c in

@@ -4,7 +4,7 @@ import Geometry
 import TensorCore
 
 /// Renders a distance field through a camera by sphere tracing: a shaded surface, world-space normals
-/// (from the field's own gradient, shown as (n + 1)/2) and depth (colour-mapped), each as an RGB image.
+/// (estimated by `normals`, shown as (n + 1)/2) and depth (colour-mapped), each as an RGB image.
 public struct SDFRenderer {
     /// What an image shows.
     public enum Mode: String, CaseIterable, Sendable {
@@ -17,10 +17,17 @@ public struct SDFRenderer {
     public var albedo = SIMD3<Float>(0.78, 0.76, 0.72)
     /// Background of the shaded and normal modes.
     public var background = SIMD3<Float>(1, 1, 1)
-    /// Normals: nil takes the field's input gradient (back-propagated through the model); a step takes
-    /// central differences of the field with that step instead (instant-ngp renders with 5e-4), which
-    /// averages out detail finer than the step.
-    public var normalStep: Float?
+    /// How normals are estimated at the hits (the App ties the step to the field's finest grid cell).
+    public var normals = NormalEstimate.centralDifferences(step: SDFRenderer.defaultNormalStep)
+    /// The default difference step in cells of the field's finest grid level. Measured on the bunny
+    /// (`fieldfit-bench --only sdf-normals`, BENCHMARKS.md issue 23): the field's own gradient is off by > 20°
+    /// on 6.8 % of the pixels, central differences of ½, 1 and 2 cells on 2.0, 0.96 and 0.41 %; 2 cells is the
+    /// smallest step whose vertex normals agree with the mesh as well as its faces do. Larger steps score
+    /// slightly better still but average beyond an 800² orbit view's pixel (≈ 3.5 cells) and blur close-ups.
+    public static let defaultNormalStepCells: Float = 2
+    /// The default difference step in unit-cube units: `defaultNormalStepCells` cells of instant-ngp's finest SDF
+    /// level (2048 across), about twice instant-ngp's own 5e-4.
+    public static let defaultNormalStep: Float = defaultNormalStepCells / 2047
 
     /// A renderer over the unit cube.
     public init() {}
@@ -49,39 +56,14 @@ public struct SDFRenderer {
                 let p = origins[i] + t[i] * directions[i]
                 points[3 * k] = p.x; points[3 * k + 1] = p.y; points[3 * k + 2] = p.z
             }
-            let values = FloatBuffer(count: hits.count)
             let gradients = FloatBuffer(count: hits.count * 3)
-            if let h = normalStep {
-                centralDifferences(field, points: points, count: hits.count, step: h, gradients: gradients, pool: pool)
-            } else {
-                field.gradients(points: points.pointer, count: hits.count, distances: values.pointer,
-                                gradients: gradients.pointer, pool: pool)
-            }
+            self.normals.gradients(of: field, points: points.pointer, count: hits.count, gradients: gradients.pointer, pool: pool)
             for (k, i) in hits.enumerated() {
                 let g = normalized(SIMD3(gradients[3 * k], gradients[3 * k + 1], gradients[3 * k + 2]))
                 normals[i] = g
             }
         }
         return Frame(camera: camera, depth: t, normals: normals)
-    }
-
-    /// The field's gradient at `count` points by central differences of step `step` (six evaluations each).
-    private func centralDifferences(_ field: DistanceField, points: FloatBuffer, count: Int, step: Float,
-                                    gradients: FloatBuffer, pool: WorkerPool) {
-        let probes = FloatBuffer(count: count * 18)
-        for k in 0..<count {
-            for j in 0..<6 {
-                for a in 0..<3 {
-                    let offset: Float = a == j / 2 ? (j % 2 == 0 ? step : -step) : 0
-                    probes[(6 * k + j) * 3 + a] = points[3 * k + a] + offset
-                }
-            }
-        }
-        let values = FloatBuffer(count: count * 6)
-        field.distances(points: probes.pointer, count: count * 6, output: values.pointer, pool: pool)
-        for k in 0..<count {
-            for a in 0..<3 { gradients[3 * k + a] = (values[6 * k + 2 * a] - values[6 * k + 2 * a + 1]) / (2 * step) }
-        }
     }
 
     /// The image of `frame` in `mode`.

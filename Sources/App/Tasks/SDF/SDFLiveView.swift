@@ -13,7 +13,7 @@ extension SDFFitTask {
     func liveRender(_ camera: Camera, mode: LiveMode, fieldVersion: Int, trainer: Trainer, pool: WorkerPool) -> Image {
         let field = TrainedDistanceField(trainer: trainer)
         var renderer = SDFRenderer()
-        renderer.normalStep = scene.render.normalStep.map { Float($0) }
+        renderer.normals = field.normalEstimate(scene.render)
         if liveGrid?.fieldVersion != fieldVersion {
             liveGrid = (fieldVersion, renderer.tracer.coarseGrid(field, pool: pool))
         }

@@ -30,11 +30,11 @@ enum SDFRendering {
 
     /// Renders and writes every view; returns the mean seconds per view (tracing and normals, without PNG encoding).
     @discardableResult
-    static func write(field: DistanceField, settings: RenderSettings, transform: UnitTransform, folder: RunFolder,
+    static func write(field: TrainedDistanceField, settings: RenderSettings, transform: UnitTransform, folder: RunFolder,
                       pool: WorkerPool, width: Int? = nil, height: Int? = nil, orbitViews: Int? = nil,
                       quiet: Bool) throws(FieldError) -> Double {
         var renderer = SDFRenderer()
-        renderer.normalStep = settings.normalStep.map { Float($0) }
+        renderer.normals = field.normalEstimate(settings)
         let sets = cameras(settings, transform: transform, width: width, height: height, orbitViews: orbitViews)
         guard !sets.isEmpty else { return .nan }
         let t0 = monotonicSeconds()
