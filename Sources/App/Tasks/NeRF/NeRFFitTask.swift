@@ -84,7 +84,8 @@ final class NeRFFitTask: SteppingFitTask {
                 }
             }
         }
-        if let first = errors.compactMap({ $0 }).first { throw first }
+        let failures = zip(work, errors).compactMap { job, error in error.map { (job.frame, $0) } }
+        if let first = failures.min(by: { $0.0 < $1.0 }) { throw first.1 }
     }
 
     /// Orbit defaults from the training cameras: their image size, mean distance from the centre, field
