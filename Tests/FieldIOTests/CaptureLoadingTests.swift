@@ -5,19 +5,6 @@ import Testing
 /// Loading real captures as instant-ngp does: frames without an image skipped with one warning line,
 /// `sharpness_discard_threshold`, and images decoded straight to 8 bits, JPEGs shrunk by DCT scaling.
 @Suite struct CaptureLoadingTests {
-    /// A smooth RGB image with some detail (a JPEG's usual content).
-    func smoothImage(width: Int, height: Int) -> Image {
-        var pixels: [Float] = []
-        pixels.reserveCapacity(width * height * 3)
-        for y in 0..<height {
-            for x in 0..<width {
-                let u = Float(x) / Float(width), v = Float(y) / Float(height)
-                pixels += [u, v, 0.5 + 0.4 * sin(9 * u + 5 * v)]
-            }
-        }
-        return Image(width: width, height: height, channels: 3, pixels: pixels)
-    }
-
     @Test func framesWithoutAnImageAreSkippedWithOneWarningLine() throws {
         let dir = temporaryFolder()
         try NeRFFixture.writeImages(dir, count: 3)
@@ -63,7 +50,7 @@ import Testing
 
     @Test func jpegDCTScalingMatchesDecodeThenDownscale() throws {
         let dir = temporaryFolder()
-        let image = smoothImage(width: 203, height: 150)    // sizes that leave partial blocks at the edges
+        let image = JPEGCodecTests().smoothImage(width: 203, height: 150)    // sizes that leave partial blocks at the edges
         try image.writeJPEG(to: dir + "/a.jpg", quality: 95)
         let full = try ByteImage.read(dir + "/a.jpg").floatImage
         for factor in [2, 3, 4, 6, 8, 16] {
