@@ -269,7 +269,15 @@ static void ic_jpeg_install_errors(ic_jpeg_error_manager *manager, char *err, si
 }
 
 int ic_jpeg_decode(const uint8_t *data, size_t size, ic_image *out, char *err, size_t errlen) {
+    return ic_jpeg_decode_scaled(data, size, 1, out, err, errlen);
+}
+
+int ic_jpeg_decode_scaled(const uint8_t *data, size_t size, int scale_denom, ic_image *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
+    if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8) {
+        ic_set_error(err, errlen, "the JPEG scale must be 1/1, 1/2, 1/4 or 1/8");
+        return -1;
+    }
     ic_set_error(err, errlen, "unknown error");
     if (size == 0) {
         ic_set_error(err, errlen, "the file is empty");
@@ -298,6 +306,9 @@ int ic_jpeg_decode(const uint8_t *data, size_t size, ic_image *out, char *err, s
     case JCS_YCCK: cinfo.out_color_space = JCS_CMYK; cmyk = 1; break;
     default: cinfo.out_color_space = JCS_RGB; break;
     }
+    // libjpeg's DCT scaling: the inverse DCT itself yields the image at 1/scale_denom of its size.
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned int)scale_denom;
     jpeg_start_decompress(&cinfo);
     size_t width = cinfo.output_width, height = cinfo.output_height;
     int channels = cmyk ? 3 : cinfo.output_components;

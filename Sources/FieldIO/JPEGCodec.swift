@@ -5,19 +5,24 @@ public enum JPEGCodec {
     /// Decodes JPEG bytes to a gray (1-channel) or RGB (3-channel) `Image` with samples k/255.
     /// Data that ends early is an error. `file` names the source in errors.
     public static func decode(_ bytes: [UInt8], file: String) throws(FieldError) -> Image {
+        try decodeBytes(bytes, file: file).floatImage
+    }
+
+    /// Decodes JPEG bytes to 8-bit gray or RGB, shrunk by libjpeg's DCT scaling to 1/`scaleDenominator`
+    /// (1, 2, 4 or 8): `⌈width / d⌉ × ⌈height / d⌉` pixels, each close to the mean of its d × d block.
+    public static func decodeBytes(_ bytes: [UInt8], file: String, scaleDenominator: Int = 1) throws(FieldError) -> ByteImage {
         var decoded = ic_image()
         var message = [CChar](repeating: 0, count: 512)
         let rc = bytes.withUnsafeBufferPointer { data in
-            ic_jpeg_decode(data.baseAddress, data.count, &decoded, &message, message.count)
+            ic_jpeg_decode_scaled(data.baseAddress, data.count, Int32(scaleDenominator), &decoded, &message, message.count)
         }
         guard rc == 0, let raw = decoded.pixels else {
             throw FieldError(file: file, "cannot read the JPEG: \(CodecMessage.text(message))")
         }
         defer { ic_free(raw) }
         let width = Int(decoded.width), height = Int(decoded.height), channels = Int(decoded.channels)
-        let pixels = SampleConversion.floats(fromUInt8: raw.assumingMemoryBound(to: UInt8.self),
-                                             count: width * height * channels)
-        return Image(width: width, height: height, channels: channels, pixels: pixels)
+        let samples = Array(UnsafeBufferPointer(start: raw.assumingMemoryBound(to: UInt8.self), count: width * height * channels))
+        return ByteImage(width: width, height: height, channels: channels, samples: samples)
     }
 
     /// Encodes `image` as JPEG with `quality` 1–100. Gray stays gray; an image with alpha is composited

@@ -5,6 +5,36 @@ public enum PNGCodec {
     /// Decodes PNG bytes of any colour type and bit depth to an `Image` with samples in [0, 1]
     /// (8-bit as k/255, 16-bit as k/65535). `file` names the source in errors.
     public static func decode(_ bytes: [UInt8], file: String) throws(FieldError) -> Image {
+        let decoded = try decodeRaw(bytes, file: file)
+        defer { ic_free(decoded.pixels) }
+        let width = Int(decoded.width), height = Int(decoded.height), channels = Int(decoded.channels)
+        let count = width * height * channels
+        let pixels = decoded.bit_depth == 16
+            ? SampleConversion.floats(fromUInt16: decoded.pixels.assumingMemoryBound(to: UInt16.self), count: count)
+            : SampleConversion.floats(fromUInt8: decoded.pixels.assumingMemoryBound(to: UInt8.self), count: count)
+        return Image(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// Decodes PNG bytes to 8-bit samples (16-bit files rounded to the nearest 8-bit level).
+    public static func decodeBytes(_ bytes: [UInt8], file: String) throws(FieldError) -> ByteImage {
+        let decoded = try decodeRaw(bytes, file: file)
+        defer { ic_free(decoded.pixels) }
+        let width = Int(decoded.width), height = Int(decoded.height), channels = Int(decoded.channels)
+        let count = width * height * channels
+        var samples = [UInt8](repeating: 0, count: count)
+        samples.withUnsafeMutableBufferPointer { out in
+            if decoded.bit_depth == 16 {
+                let s = decoded.pixels.assumingMemoryBound(to: UInt16.self)
+                for i in 0..<count { out[i] = UInt8((UInt32(s[i]) &* 255 &+ 32767) / 65535) }
+            } else {
+                out.baseAddress!.update(from: decoded.pixels.assumingMemoryBound(to: UInt8.self), count: count)
+            }
+        }
+        return ByteImage(width: width, height: height, channels: channels, samples: samples)
+    }
+
+    /// The bridge's decoded image (8- or 16-bit samples; the caller frees `pixels` with `ic_free`).
+    static func decodeRaw(_ bytes: [UInt8], file: String) throws(FieldError) -> (width: Int32, height: Int32, channels: Int32, bit_depth: Int32, pixels: UnsafeMutableRawPointer) {
         if let (w, h) = headerSize(bytes), w == 0 || h == 0 {
             throw FieldError(file: file, "the PNG image is empty (\(w)×\(h) pixels)")
         }
@@ -16,13 +46,7 @@ public enum PNGCodec {
         guard rc == 0, let raw = decoded.pixels else {
             throw FieldError(file: file, "cannot read the PNG: \(CodecMessage.text(message))")
         }
-        defer { ic_free(raw) }
-        let width = Int(decoded.width), height = Int(decoded.height), channels = Int(decoded.channels)
-        let count = width * height * channels
-        let pixels = decoded.bit_depth == 16
-            ? SampleConversion.floats(fromUInt16: raw.assumingMemoryBound(to: UInt16.self), count: count)
-            : SampleConversion.floats(fromUInt8: raw.assumingMemoryBound(to: UInt8.self), count: count)
-        return Image(width: width, height: height, channels: channels, pixels: pixels)
+        return (decoded.width, decoded.height, decoded.channels, decoded.bit_depth, raw)
     }
 
     /// Encodes `image` as PNG with 8 or 16 bits per sample (samples clamped to [0, 1] and rounded);

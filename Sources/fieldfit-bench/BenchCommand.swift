@@ -8,7 +8,7 @@ import TensorCore
 @main
 struct BenchCommand: ParsableCommand {
     /// The benchmark groups `--only` takes (`representations-TASK` for one task of the representation table).
-    static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "decoders", "representations",
+    static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "capture", "decoders", "representations",
                          "representations-image", "representations-sdf", "representations-nerf", "representation-targets"]
 
     static let configuration = CommandConfiguration(
@@ -74,6 +74,7 @@ struct BenchCommand: ParsableCommand {
             figures += nerfFitBenchmark(fieldfit: fieldfit, scene: packageRoot + "/scenes/lego-200.json", label: "lego 200²",
                                         threads: threads, seconds: 600, target: 31, renderSize: nil, memoryTargetMiB: 1536)
         }
+        if runs("capture") { figures += captureBenchmark(fieldfit: fieldfit, threads: threads, seconds: 20) }
         if runs("representation-targets") {
             figures += representationTargetFigures(fieldfit: fieldfit, scenes: packageRoot + "/scenes/representations", threads: threads)
         }

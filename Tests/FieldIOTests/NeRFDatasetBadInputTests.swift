@@ -30,11 +30,14 @@ import Testing
 
     let pose = NeRFFixture.matrix(NeRFFixture.poses[0])
 
-    @Test func missingImage() throws {
-        let path = try dataset("{\"camera_angle_x\": 0.9, \"frames\": \(NeRFFixture.frames(count: 5))}")
-        expectError(path, at: "frames[3].file_path", ["image \"./images/img_3\" not found", ".png"])
-        let named = try dataset("{\"camera_angle_x\": 0.9, \"frames\": [{\"file_path\": \"images/gone.jpg\", \"transform_matrix\": \(pose)}]}")
-        expectError(named, at: "frames[0].file_path", ["gone.jpg", "not found"])
+    @Test func noImageAtAll() throws {
+        let named = try dataset("{\"camera_angle_x\": 0.9, \"frames\": [{\"file_path\": \"images/gone.jpg\", \"transform_matrix\": \(pose)}, "
+            + "{\"file_path\": \"images/gone_too.jpg\", \"transform_matrix\": \(pose)}]}")
+        expectError(named, at: "frames", ["no image found", "none of the 2 frames", "images/gone.jpg"])
+        let blurry = try dataset("{\"camera_angle_x\": 0.9, \"sharpness_discard_threshold\": 5, \"frames\": \(NeRFFixture.frames { _ in "\"sharpness\": 1" })}")
+        expectError(blurry, at: "sharpness_discard_threshold", ["leaves no frame", "3 dropped as blurry"])
+        let negative = try dataset("{\"camera_angle_x\": 0.9, \"sharpness_discard_threshold\": -1, \"frames\": \(NeRFFixture.frames())}")
+        expectError(negative, at: "sharpness_discard_threshold", ["at least 0"])
     }
 
     @Test func unreadableImage() throws {
@@ -86,7 +89,7 @@ import Testing
             + "[[1, 0, 0, -Infinity], [0, 1, 0, 0], [0, 0, 1, 4], [0, 0, 0, 1]]}]}")
         expectError(inf, at: "frames[0].transform_matrix", ["contains -Infinity"])
         let focal = try dataset("{\"fl_x\": NaN, \"frames\": [{\"file_path\": \"images/img_0 NaN\", \"transform_matrix\": \(pose)}]}")
-        expectError(focal, at: "frames[0].file_path", ["img_0 NaN"])   // NaN inside a string stays text
+        expectError(focal, at: "frames", ["img_0 NaN"])   // NaN inside a string stays text
         let focal2 = try dataset("{\"fl_x\": NaN, \"frames\": [{\"file_path\": \"images/img_0\", \"transform_matrix\": \(pose)}]}")
         expectError(focal2, at: "fl_x", ["contains NaN"])
     }

@@ -32,6 +32,10 @@ final class FitRun {
     private var lossSum = 0.0, lossCount = 0
     /// The step of the last checkpoint written by this process, for the divergence message.
     private var lastCheckpointStep: Int?
+    /// Seconds from the command to the end of this process's first training step (nil before it).
+    private(set) var firstStepAfter: Double?
+    /// Wall-clock seconds of the final evaluation and of the task's outputs (renders) at the end.
+    private var finalEvaluationSeconds = 0.0, outputSeconds = 0.0
 
     /// Sets up a fresh run of `scene`: loads the data, builds the model, creates the run folder. With
     /// `initializeKernels` false the data-driven initialisation is skipped (a resume loads the kernels).
@@ -90,11 +94,15 @@ final class FitRun {
             if let note = initializationNote { print("fieldfit: \(note)") }
         }
         var lastCheckpointSeconds = trainingSeconds
-        if evaluations.isEmpty { evaluations.append(evaluate(loss: .nan)) }
+        if evaluations.isEmpty && task.evaluatesAtStart { evaluations.append(evaluate(loss: .nan)) }
 
         while !limitReached {
             let lastLoss: Float
             do { lastLoss = try advance() } catch { progress.finish(); throw error }
+            if firstStepAfter == nil {
+                firstStepAfter = ProcessClock.secondsSinceStart()
+                if !quiet, let s = firstStepAfter { print(String(format: "fieldfit: first step after %.1f s", s)); fflush(nil) }
+            }
             if trainingSeconds - lastCheckpointSeconds >= t.checkpointEverySeconds {
                 try saveCheckpoint()
                 lastCheckpointSeconds = trainingSeconds
@@ -105,6 +113,7 @@ final class FitRun {
                             elapsed: trainingSeconds, eta: eta(), force: limitReached)
         }
         progress.finish()
+        if evaluations.isEmpty { evaluations.append(evaluate(loss: .nan, final: true)) }
         try saveCheckpoint()
         try writeOutputs()
     }
@@ -124,7 +133,7 @@ final class FitRun {
         let t = scene.training
         let due = t.evalEverySteps > 0 ? step - lastEvalStep >= t.evalEverySteps : trainingSeconds - lastEvalSeconds >= t.evalEverySeconds
         if due || (limited && limitReached) {
-            evaluations.append(evaluate(loss: lossSum / Double(max(lossCount, 1))))
+            evaluations.append(evaluate(loss: lossSum / Double(max(lossCount, 1)), final: limited && limitReached))
             lossSum = 0; lossCount = 0
             (lastEvalStep, lastEvalSeconds) = (step, trainingSeconds)
         }
@@ -188,9 +197,12 @@ final class FitRun {
         return left.min()
     }
 
-    /// Scores the field with its inference parameters.
-    private func evaluate(loss: Double) -> Evaluation {
-        let scores = trainer.withInferenceParameters { task.evaluate(trainer, pool: pool) }
+    /// Scores the field with its inference parameters; `final` marks the evaluation at the fit's limit
+    /// (timed, for the end-of-run figures).
+    private func evaluate(loss: Double, final: Bool = false) -> Evaluation {
+        let t0 = monotonicSeconds()
+        let scores = trainer.withInferenceParameters { task.evaluate(trainer, pool: pool, final: final) }
+        if final { finalEvaluationSeconds = monotonicSeconds() - t0 }
         return Evaluation(step: step, seconds: trainingSeconds, loss: loss, scores: scores)
     }
 
@@ -200,8 +212,17 @@ final class FitRun {
         let headline = task.headline
         var final: [(key: String, value: JSONValue)] = [("step", .int(step)), ("seconds", .double(trainingSeconds))]
         final += last.scores.map { ($0.name, JSONValue.double($0.value)) }
+        let outputsStart = monotonicSeconds()
         try trainer.withInferenceParameters { () throws(FieldError) in
             try task.writeOutputs(trainer, history: evaluations, folder: folder, pool: pool, final: &final, quiet: quiet)
+        }
+        outputSeconds = monotonicSeconds() - outputsStart
+        if let s = firstStepAfter { final.append(("first_step_after_seconds", .double(s))) }
+        final.append(("final_evaluation_seconds", .double(finalEvaluationSeconds)))
+        final.append(("outputs_seconds", .double(outputSeconds)))
+        if let wall = ProcessClock.secondsSinceStart() { final.append(("wall_seconds", .double(wall))) }
+        if !quiet {
+            print(String(format: "fieldfit: end of run: final evaluation %.1f s, outputs (test views, renders) %.1f s", finalEvaluationSeconds, outputSeconds))
         }
         final.append(("samples_per_second", .double(Double(samples) / max(trainingSeconds - samplesSeconds, 1e-9))))
         final.append(("parameters", .int(trainer.store.count)))

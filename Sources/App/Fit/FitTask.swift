@@ -30,6 +30,11 @@ public protocol FitTask: AnyObject {
 
     /// Scores the current field (the trainer is already bound to its inference parameters).
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score]
+    /// Scores the current field; `final` marks the evaluation at the end of the fit, which a task may make
+    /// fuller than its periodic ones (NeRF: every test pixel instead of a subset). By default `evaluate`.
+    func evaluate(_ trainer: Trainer, pool: WorkerPool, final: Bool) -> [Evaluation.Score]
+    /// Whether the fit loop evaluates before the first step (true by default; NeRF only when asked).
+    var evaluatesAtStart: Bool { get }
     /// Writes the task's outputs into the run folder at the end of a fit, and adds its final figures
     /// to `final` (metrics.json's `final` object).
     func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
@@ -62,6 +67,8 @@ extension FitTask {
     public var liveCameras: [Camera] { [] }
     public var liveUsesCamera: Bool { true }
     public func prepareLive(_ trainer: Trainer) {}
+    public func evaluate(_ trainer: Trainer, pool: WorkerPool, final: Bool) -> [Evaluation.Score] { evaluate(trainer, pool: pool) }
+    public var evaluatesAtStart: Bool { true }
 }
 
 /// A task whose training step is a plain supervised batch: inputs and targets for the trainer's loss.

@@ -36,6 +36,10 @@ int ic_png_encode(const void *pixels, int width, int height, int channels, int b
 /// CMYK/YCCK files are converted to RGB. Data that ends early is an error (libjpeg alone only warns).
 int ic_jpeg_decode(const uint8_t *data, size_t size, ic_image *out, char *err, size_t errlen);
 
+/// As ic_jpeg_decode, shrunk by libjpeg's DCT scaling to 1/scale_denom (1, 2, 4 or 8) of its size:
+/// ceil(width / scale_denom) × ceil(height / scale_denom) pixels, each about the mean of its block.
+int ic_jpeg_decode_scaled(const uint8_t *data, size_t size, int scale_denom, ic_image *out, char *err, size_t errlen);
+
 /// Encodes 8-bit gray (1 channel) or RGB (3 channels) samples as a JPEG with `quality` 1–100.
 int ic_jpeg_encode(const uint8_t *pixels, int width, int height, int channels, int quality,
                    uint8_t **out, size_t *out_size, char *err, size_t errlen);

@@ -21,6 +21,9 @@ public struct PosedImageDataset: Sendable {
     public var options: DatasetOptions
     /// Whether the split came from the dataset's own test file (otherwise from the every-k-th rule).
     public var hasOwnTestSplit: Bool
+    /// One line per file that left frames out (images missing, frames under `sharpness_discard_threshold`),
+    /// for the user to see: how many, and the first few names.
+    public var warnings: [String] = []
 
     /// Reads the dataset at `path` (a transforms.json or a folder holding them) with `options`.
     public static func read(_ path: String, options: DatasetOptions = DatasetOptions()) throws(FieldError) -> PosedImageDataset {
@@ -64,7 +67,24 @@ public struct PosedImageDataset: Sendable {
             }
         }
         return PosedImageDataset(source: path, files: paths, format: parts[0].format, scene: parts[0].scene,
-                                 frames: frames, options: options, hasOwnTestSplit: ownTest)
+                                 frames: frames, options: options, hasOwnTestSplit: ownTest,
+                                 warnings: parts.flatMap(PosedImageDataset.warnings))
+    }
+
+    /// The warning lines for one file's left-out frames (none when it kept them all).
+    static func warnings(_ part: TransformsFile) -> [String] {
+        func names(_ list: [String]) -> String {
+            let shown = list.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ")
+            return list.count > 3 ? shown + ", …" : shown
+        }
+        var lines: [String] = []
+        if !part.missingImages.isEmpty {
+            lines.append("\(part.path): skipped \(part.missingImages.count) of \(part.listedFrames) frames whose image is missing (\(names(part.missingImages)))")
+        }
+        if !part.blurryFrames.isEmpty {
+            lines.append("\(part.path): dropped \(part.blurryFrames.count) of \(part.listedFrames) frames below sharpness_discard_threshold (\(names(part.blurryFrames)))")
+        }
+        return lines
     }
 
     /// Indices into `frames` of the views in `split`.
@@ -81,5 +101,10 @@ public struct PosedImageDataset: Sendable {
     /// The decoded (and downscaled) image of `frames[index]`, channels kept.
     public func image(_ index: Int) throws(FieldError) -> Image {
         try frames[index].loadImage()
+    }
+
+    /// The decoded (and downscaled) image of `frames[index]` as 8-bit samples, channels kept.
+    public func imageBytes(_ index: Int) throws(FieldError) -> ByteImage {
+        try frames[index].loadBytes()
     }
 }

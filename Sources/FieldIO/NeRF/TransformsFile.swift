@@ -8,6 +8,10 @@ import Foundation
 /// image header when absent; `cx`/`cy` default to the image centre; distortion from `k1 k2 k3 k4 p1 p2`
 /// or nerfstudio's `distortion_params`. Unknown keys are ignored (datasets carry many). Every error is
 /// one line naming this file, the frame (`frames[i]`) and the key.
+///
+/// As instant-ngp loads a capture folder unchanged: frames whose image is missing are skipped (listed in
+/// `missingImages`; none found at all is an error), and with a top-level `sharpness_discard_threshold`
+/// frames blurrier than that fraction of their neighbours' mean `sharpness` are dropped (`blurryFrames`).
 public struct TransformsFile: Sendable {
     /// The file read.
     public var path: String
@@ -15,8 +19,14 @@ public struct TransformsFile: Sendable {
     public var format: TransformsFormat
     /// instant-ngp's scene placement (`aabb_scale`, `scale`, `offset`) and nerfstudio's `applied_transform`.
     public var scene: SceneTransform
-    /// The frames in file order, every one marked `.train` (the dataset assigns splits).
+    /// The frames kept, in file order, every one marked `.train` (the dataset assigns splits).
     public var frames: [PosedFrame]
+    /// The `file_path` of every frame skipped because its image is not there, in file order.
+    public var missingImages: [String] = []
+    /// The `file_path` of every frame dropped by `sharpness_discard_threshold`, in file order.
+    public var blurryFrames: [String] = []
+    /// How many frames the file lists.
+    public var listedFrames = 0
 
     /// Reads and checks the transforms.json at `path`; images are checked by their headers (found,
     /// readable, sized as the intrinsics say) but not decoded. Intrinsics are recorded at file size;
@@ -35,21 +45,33 @@ public struct TransformsFile: Sendable {
         let format = TransformsFormat.detect(topLevel: top, firstFrame: objects.first)
         let scene = try readScene(top)
         let model = try readModel(top)
-        var frames: [PosedFrame] = []
-        frames.reserveCapacity(objects.count)
+        let sharp = try SharpnessFilter.keeps(objects, top: top)
+        var result = TransformsFile(path: path, format: format, scene: scene, frames: [])
+        result.listedFrames = objects.count
+        result.frames.reserveCapacity(objects.count)
         for (i, f) in objects.enumerated() {
-            let imagePath = try resolveImage(f, jsonPath: path)
+            let raw = try f.string("file_path") ?? ""
+            guard let imagePath = try resolveImage(f, jsonPath: path) else { result.missingImages.append(raw); continue }
+            guard sharp[i] else { result.blurryFrames.append(raw); continue }
             let intrinsics = try readIntrinsics(frame: f, top: top, model: model, imagePath: imagePath)
             let scaled = intrinsics.downscaled(by: max(1, downscale))
             guard scaled.width >= 1, scaled.height >= 1 else {
                 throw FieldError(file: path, location: f.path,
                                  "downscale \(downscale) leaves no pixels of the \(intrinsics.width)×\(intrinsics.height) image")
             }
-            frames.append(PosedFrame(imagePath: imagePath, sourceFile: path, sourceIndex: i,
-                                     cameraToWorld: try readPose(f), fileIntrinsics: intrinsics,
-                                     downscale: max(1, downscale), sharpness: try f.double("sharpness")))
+            result.frames.append(PosedFrame(imagePath: imagePath, sourceFile: path, sourceIndex: i,
+                                            cameraToWorld: try readPose(f), fileIntrinsics: intrinsics,
+                                            downscale: max(1, downscale), sharpness: try f.double("sharpness")))
         }
-        return TransformsFile(path: path, format: format, scene: scene, frames: frames)
+        if result.frames.isEmpty {
+            if result.blurryFrames.isEmpty {
+                throw FieldError(file: path, location: "frames",
+                                 "no image found: none of the \(objects.count) frames' images exist (the first, \"\(result.missingImages[0])\", is not next to \(path))")
+            }
+            throw top.error("sharpness_discard_threshold",
+                            "leaves no frame: \(result.blurryFrames.count) dropped as blurry, \(result.missingImages.count) without an image")
+        }
+        return result
     }
 
     // MARK: scene
@@ -98,8 +120,8 @@ public struct TransformsFile: Sendable {
     // MARK: frames
 
     /// The frame's image: `file_path` relative to the json's folder (`\` read as `/`); without an image
-    /// extension, `.png`, `.jpg`, `.jpeg` are tried.
-    static func resolveImage(_ f: ConfigObject, jsonPath: String) throws(FieldError) -> String {
+    /// extension, `.png`, `.jpg`, `.jpeg` are tried. Nil when no such file exists.
+    static func resolveImage(_ f: ConfigObject, jsonPath: String) throws(FieldError) -> String? {
         guard let raw = try f.string("file_path") else { throw f.error("file_path", "missing: expected the image's path") }
         let rel = raw.replacingOccurrences(of: "\\", with: "/")
         let base = FileAccess.resolve(rel, relativeTo: jsonPath)
@@ -110,8 +132,7 @@ public struct TransformsFile: Sendable {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: c, isDirectory: &isDir), !isDir.boolValue { return c }
         }
-        let tried = candidates.count == 1 ? base : base + "[.png|.jpg|.jpeg]"
-        throw f.error("file_path", "image \"\(raw)\" not found (looked for \(tried))")
+        return nil
     }
 
     static func readIntrinsics(frame f: ConfigObject, top: ConfigObject, model: CameraModel?,

@@ -35,23 +35,36 @@ public final class RadianceRenderer {
     /// Renders `camera`'s view of `field`.
     public func render(_ camera: Camera, field: some RadianceField, background: SIMD3<Float>, minTransmittance: Float = 0.01,
                        pool: WorkerPool) -> RadianceImage {
-        let n = camera.width * camera.height
+        let origin = camera.position, width = camera.width
+        let out = render(rays: width * camera.height, field: field, background: background, minTransmittance: minTransmittance,
+                         pool: pool) { i in
+            (origin, camera.rayDirection(pixelX: Float(i % width) + 0.5, pixelY: Float(i / width) + 0.5))
+        }
+        return RadianceImage(rgb: Image(width: camera.width, height: camera.height, channels: 3, pixels: out.rgb),
+                             depth: out.depth, opacity: out.opacity, samples: out.samples)
+    }
+
+    /// Renders `count` arbitrary rays (`ray(i)` gives ray i's origin and unit direction, called once per
+    /// ray from any worker): RGB (3 per ray, background composited), expected depth and opacity per ray.
+    public func render(rays n: Int, field: some RadianceField, background: SIMD3<Float>, minTransmittance: Float = 0.01,
+                       pool: WorkerPool, ray: (Int) -> (origin: SIMD3<Float>, direction: SIMD3<Float>))
+        -> (rgb: [Float], depth: [Float], opacity: [Float], samples: Int) {
         let capacity = field.batchCapacity
         let volume = grid.volume, marcher = self.marcher
         let t = FloatBuffer(count: n), far = FloatBuffer(count: n), transmittance = FloatBuffer(count: n)
         let color = FloatBuffer(count: n * 3), depth = FloatBuffer(count: n)
-        let dirs = FloatBuffer(count: n * 3)
-        let origin = camera.position
-        let startsInside = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        let dirs = FloatBuffer(count: n * 3), origins = FloatBuffer(count: n * 3)
+        let startsInside = UnsafeMutablePointer<Bool>.allocate(capacity: max(1, n))
         defer { startsInside.deallocate() }
         do {
-            let tp = t.pointer, fp = far.pointer, dp = dirs.pointer, Tp = transmittance.pointer
+            let tp = t.pointer, fp = far.pointer, dp = dirs.pointer, op = origins.pointer, Tp = transmittance.pointer
             pool.parallelRanges(n, granularity: 1024) { _, range in
                 for i in range {
-                    let d = camera.rayDirection(pixelX: Float(i % camera.width) + 0.5, pixelY: Float(i / camera.width) + 0.5)
+                    let (o, d) = ray(i)
                     dp[3 &* i] = d.x; dp[3 &* i &+ 1] = d.y; dp[3 &* i &+ 2] = d.z
+                    op[3 &* i] = o.x; op[3 &* i &+ 1] = o.y; op[3 &* i &+ 2] = o.z
                     Tp[i] = 1
-                    if let span = volume.clip(origin: origin, direction: d) {
+                    if let span = volume.clip(origin: o, direction: d) {
                         tp[i] = span.near; fp[i] = span.far; startsInside[i] = true
                     } else {
                         startsInside[i] = false
@@ -80,7 +93,7 @@ public final class RadianceRenderer {
         while !active.isEmpty {
             let a = active.count
             let k = max(1, min(64, capacity / a))
-            let tp = t.pointer, fp = far.pointer, dp = dirs.pointer
+            let tp = t.pointer, fp = far.pointer, dp = dirs.pointer, op = origins.pointer
             let sp0 = stagedPositions.pointer, ss0 = stagedSteps.pointer, sz0 = stagedDistances.pointer
             // One march per ray into its k staging slots.
             active.withUnsafeBufferPointer { act in
@@ -88,6 +101,7 @@ public final class RadianceRenderer {
                     for j in range {
                         let i = Int(act[j])
                         let d = SIMD3(dp[3 &* i], dp[3 &* i &+ 1], dp[3 &* i &+ 2])
+                        let origin = SIMD3(op[3 &* i], op[3 &* i &+ 1], op[3 &* i &+ 2])
                         var slot = j &* k
                         var s = tp[i]
                         counts[j] = Int32(marcher.march(origin: origin, direction: d, t: &s, far: fp[i], maxSamples: k) { p, ts, dt in
@@ -187,7 +201,6 @@ public final class RadianceRenderer {
             opacity[i] = 1 - T
             depths[i] = depth[i]
         }
-        return RadianceImage(rgb: Image(width: camera.width, height: camera.height, channels: 3, pixels: rgb),
-                             depth: depths, opacity: opacity, samples: samples)
+        return (rgb, depths, opacity, samples)
     }
 }

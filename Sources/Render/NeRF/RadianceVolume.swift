@@ -17,10 +17,12 @@ public struct RadianceVolume: Equatable, Sendable {
     public let maxStep: Float
     /// Step length per unit of distance travelled (0: constant steps; instant-ngp: 1/256 when aabbScale > 1).
     public let coneAngle: Float
+    /// Near plane: the distance from a ray's origin before which nothing is sampled (0: none).
+    public let near: Float
 
     /// A volume for a scene box of side `aabbScale` with `stepsPerDiagonal` steps across the unit cube's
-    /// diagonal (instant-ngp: 1024) and the given cone angle (nil: instant-ngp's rule).
-    public init(aabbScale: Int = 1, stepsPerDiagonal: Int = 1024, coneAngle: Float? = nil) {
+    /// diagonal (instant-ngp: 1024), the given cone angle (nil: instant-ngp's rule) and near plane.
+    public init(aabbScale: Int = 1, stepsPerDiagonal: Int = 1024, coneAngle: Float? = nil, near: Float = 0) {
         precondition(aabbScale >= 1 && aabbScale <= 128 && aabbScale & (aabbScale - 1) == 0, "aabbScale must be a power of two ≤ 128")
         precondition(stepsPerDiagonal >= 16, "at least 16 steps per diagonal")
         self.aabbScale = aabbScale
@@ -31,6 +33,7 @@ public struct RadianceVolume: Equatable, Sendable {
         minStep = Float(3).squareRoot() / Float(stepsPerDiagonal)
         maxStep = minStep * Float(aabbScale) * 8
         self.coneAngle = coneAngle ?? (aabbScale > 1 ? 1.0 / 256 : 0)
+        self.near = max(0, near)
     }
 
     /// The volume a dataset's scene transform asks for.
@@ -48,13 +51,14 @@ public struct RadianceVolume: Equatable, Sendable {
     @inline(__always)
     public func networkPosition(_ p: SIMD3<Float>) -> SIMD3<Float> { (p - boxMin) / Float(aabbScale) }
 
-    /// The part [near, far] of the ray `origin + t·direction` (t ≥ `near`) inside the scene box, or nil.
+    /// The part [near, far] of the ray `origin + t·direction` (t ≥ `near`, by default the volume's near
+    /// plane) inside the scene box, or nil.
     @inline(__always)
-    public func clip(origin: SIMD3<Float>, direction: SIMD3<Float>, near: Float = 0) -> (near: Float, far: Float)? {
+    public func clip(origin: SIMD3<Float>, direction: SIMD3<Float>, near: Float? = nil) -> (near: Float, far: Float)? {
         let inverse = 1 / direction
         let a = (boxMin - origin) * inverse, b = (boxMax - origin) * inverse
         let lo = pointwiseMin(a, b), hi = pointwiseMax(a, b)
-        let t0 = max(near, lo.max()), t1 = hi.min()
+        let t0 = max(near ?? self.near, lo.max()), t1 = hi.min()
         return t0 < t1 ? (t0, t1) : nil
     }
 }

@@ -20,38 +20,72 @@ final class NeRFFitTask: SteppingFitTask {
     private var training: RadianceTraining?
     private let pool: WorkerPool
     private var rays = 0
+    /// The fixed test pixels periodic evaluations score (nil: whole test views every time).
+    let evaluationRays: EvaluationRays?
+    /// The full test-view renders of the final evaluation, kept for the outputs written right after it.
+    private var finalRenders: (scores: [ViewScore], images: [Image])?
+    /// Seconds the end of the run spent rendering the test views (final evaluation).
+    private(set) var testViewSeconds = 0.0
 
-    /// Loads the views; fills in the render settings the scene left to the data (orbit size, distance,
-    /// field of view, up).
+    /// Loads the views (decoded in parallel on `pool`, kept as 8-bit RGBA); fills in the render settings the
+    /// scene left to the data (orbit size, distance, field of view, up). Frames the dataset left out (missing
+    /// images, blurry frames) are reported as one warning line each on standard error.
     init(_ scene: inout Scene, pool: WorkerPool) throws(FieldError) {
         self.pool = pool
-        var train: [(Camera, Image)] = [], test: [(Camera, Image)] = []
+        let started = monotonicSeconds()
         switch scene.data as? NeRFData {
         case let .posedImages(path, downscale, testEvery):
             let dataset = try PosedImageDataset.read(path, options: DatasetOptions(downscale: downscale, testEvery: testEvery))
-            for (i, frame) in dataset.frames.enumerated() where frame.split != .validation {
-                let view = (Camera(frame: frame, scene: dataset.scene), try dataset.image(i))
-                if frame.split == .test { test.append(view) } else { train.append(view) }
-            }
+            for line in dataset.warnings { FileHandle.standardError.write(Data("fieldfit: warning: \(line)\n".utf8)) }
+            let train = dataset.indices(.train), test = dataset.indices(.test)
+            let trainStore = PosedViews(cameras: train.map { Camera(frame: dataset.frames[$0], scene: dataset.scene) })
+            let testStore = PosedViews(cameras: test.map { Camera(frame: dataset.frames[$0], scene: dataset.scene) })
+            try NeRFFitTask.load(dataset, train.map { (trainStore, $0) } + test.map { (testStore, $0) }, pool: pool)
+            trainViews = trainStore; testViews = testStore
             sceneTransform = dataset.scene
-            let size = train.first.map { "\($0.0.width)×\($0.0.height)" } ?? "?"
+            let size = trainStore.cameras.first.map { "\($0.width)×\($0.height)" } ?? "?"
             dataDescription = "\(train.count) training and \(test.count) test views of \(size) from \((path as NSString).lastPathComponent)"
+                + String(format: " (decoded in %.1f s)", monotonicSeconds() - started)
         case let .proceduralViews(count, width, height, testEvery):
             let views = ProceduralRadianceScene().views(count: count, width: width, height: height, testEvery: testEvery, pool: pool)
-            train = views.train; test = views.test
+            trainViews = PosedViews(cameras: views.train.map(\.0), images: views.train.map(\.1))
+            testViews = PosedViews(cameras: views.test.map(\.0), images: views.test.map(\.1))
             sceneTransform = nil
-            dataDescription = "\(train.count) training and \(test.count) test views of \(width)×\(height) of the procedural shapes scene"
+            dataDescription = "\(views.train.count) training and \(views.test.count) test views of \(width)×\(height) of the procedural shapes scene"
         case nil:
             throw FieldError(file: scene.file, location: "data", "a nerf task needs \"transforms\" or \"procedural\"")
         }
-        guard !train.isEmpty else { throw FieldError(file: scene.file, location: "data", "the dataset has no training views") }
-        trainViews = PosedViews(cameras: train.map(\.0), images: train.map(\.1))
-        testViews = PosedViews(cameras: test.map(\.0), images: test.map(\.1))
+        guard trainViews.count > 0 else { throw FieldError(file: scene.file, location: "data", "the dataset has no training views") }
         let r = scene.radiance
         volume = RadianceVolume(aabbScale: sceneTransform?.aabbScale ?? 1, stepsPerDiagonal: r.stepsPerDiagonal,
-                                coneAngle: r.coneAngle.map { Float($0) })
+                                coneAngle: r.coneAngle.map { Float($0) }, near: Float(r.near))
+        evaluationRays = r.evalRays > 0 ? EvaluationRays(testViews: testViews, count: r.evalRays) : nil
         NeRFFitTask.resolveRenderSettings(&scene.render, cameras: trainViews.cameras)
         self.scene = scene
+    }
+
+    /// Decodes the images of `jobs` (a view storage and the dataset frame that fills its next view) in
+    /// parallel, each straight into its storage; the first failing frame's error (in dataset order) is thrown.
+    static func load(_ dataset: PosedImageDataset, _ jobs: [(views: PosedViews, frame: Int)], pool: WorkerPool) throws(FieldError) {
+        var slot: [ObjectIdentifier: Int] = [:]
+        var targets: [(views: PosedViews, view: Int, frame: Int)] = []
+        for job in jobs {
+            let v = slot[ObjectIdentifier(job.views), default: 0]
+            slot[ObjectIdentifier(job.views)] = v + 1
+            targets.append((job.views, v, job.frame))
+        }
+        let work = targets
+        var errors = [FieldError?](repeating: nil, count: targets.count)
+        errors.withUnsafeMutableBufferPointer { failures in
+            let failed = failures
+            pool.parallelRanges(work.count) { _, range in
+                for j in range {
+                    do throws(FieldError) { work[j].views.setImage(work[j].view, try dataset.imageBytes(work[j].frame)) } catch { failed[j] = error }
+                }
+            }
+        }
+        let failures = zip(work, errors).compactMap { job, error in error.map { (job.frame, $0) } }
+        if let first = failures.min(by: { $0.0 < $1.0 }) { throw first.1 }
     }
 
     /// Orbit defaults from the training cameras: their image size, mean distance from the centre, field
@@ -124,8 +158,10 @@ final class NeRFFitTask: SteppingFitTask {
         savedState = (values, Int(s[0]), Int(s[1]), Int(s[2]))
     }
 
+    /// One step. The training state is made on the first step with its grid built from the field (as the
+    /// step-0 evaluation made it before that evaluation became optional), so training does not depend on it.
     func trainStep(_ trainer: Trainer, step: Int, rng: inout RandomGenerator, pool: WorkerPool) -> (loss: Float, samples: Int) {
-        let stats = training(trainer, resumed: step > 0).step(step, gridUpdateEvery: scene.radiance.gridUpdateEvery, rng: &rng, pool: pool)
+        let stats = trainingFromField(trainer).step(step, gridUpdateEvery: scene.radiance.gridUpdateEvery, rng: &rng, pool: pool)
         rays += stats.rays
         return (stats.loss, stats.samples)
     }
@@ -142,8 +178,17 @@ final class NeRFFitTask: SteppingFitTask {
 
     var noInitializationReason: String { "nerf.rbf_init_steps is 0" }
 
-    /// Renders every test view; returns the per-view scores and the predictions.
+    /// The training state, its grid built from the field (inference parameters) when made now.
+    func trainingFromField(_ trainer: Trainer) -> RadianceTraining {
+        if let t = training { return t }
+        return trainer.withInferenceParameters { training(trainer, resumed: true) }
+    }
+
+    /// Renders every test view (on the pool, the occupancy grid skipping empty space, rays ending once
+    /// opaque); returns the per-view scores and the predictions. The final evaluation's renders are handed
+    /// over once instead of being made again.
     func renderTestViews(_ trainer: Trainer, pool: WorkerPool) -> (scores: [ViewScore], images: [Image]) {
+        if let kept = finalRenders { finalRenders = nil; return kept }
         let renderer = RadianceRenderer(grid: training(trainer, resumed: true).grid)
         let field = NeRFRadianceField(trainer: trainer)
         var scores: [ViewScore] = [], images: [Image] = []
@@ -159,9 +204,26 @@ final class NeRFFitTask: SteppingFitTask {
         return (scores, images)
     }
 
+    var evaluatesAtStart: Bool { scene.radiance.evalAtStart }
+
     func evaluate(_ trainer: Trainer, pool: WorkerPool) -> [Evaluation.Score] {
+        evaluate(trainer, pool: pool, final: false)
+    }
+
+    /// Periodic evaluations: PSNR on the fixed subset of test pixels (`nerf.eval_rays`); the final one (or
+    /// every one with `eval_rays` 0): PSNR and SSIM over the full test views, kept for the outputs.
+    func evaluate(_ trainer: Trainer, pool: WorkerPool, final: Bool) -> [Evaluation.Score] {
         guard testViews.count > 0 else { return [] }
-        let summary = NeRFEvaluationSummary(views: renderTestViews(trainer, pool: pool).scores)
+        if !final, let subset = evaluationRays {
+            let renderer = RadianceRenderer(grid: training(trainer, resumed: true).grid)
+            let psnr = subset.psnr(renderer: renderer, field: NeRFRadianceField(trainer: trainer), testViews: testViews,
+                                   background: scene.radiance.background, pool: pool)
+            return [Evaluation.Score(name: "psnr", value: psnr)]
+        }
+        let t0 = monotonicSeconds()
+        let renders = renderTestViews(trainer, pool: pool)
+        if final { finalRenders = renders; testViewSeconds = monotonicSeconds() - t0 }
+        let summary = NeRFEvaluationSummary(views: renders.scores)
         return [Evaluation.Score(name: "psnr", value: summary.psnr), Evaluation.Score(name: "ssim", value: summary.ssim),
                 Evaluation.Score(name: "render_rays_per_second", value: summary.raysPerSecond)]
     }
@@ -169,6 +231,8 @@ final class NeRFFitTask: SteppingFitTask {
     func writeOutputs(_ trainer: Trainer, history: [Evaluation], folder: RunFolder, pool: WorkerPool,
                       final: inout [(key: String, value: JSONValue)], quiet: Bool) throws(FieldError) {
         if let last = history.last, last.seconds > 0 { final.append(("rays_per_second", .double(Double(rays) / last.seconds))) }
+        if let subset = evaluationRays { final.append(("eval_rays", .int(subset.count))) }
+        if testViewSeconds > 0 { final.append(("end_test_views_seconds", .double(testViewSeconds))) }
         try NeRFRendering.write(task: self, trainer: trainer, folder: folder, pool: pool, final: &final, quiet: quiet)
     }
 }

@@ -12,9 +12,8 @@ extension NeRFFitTask {
 
     var liveCameras: [Camera] { trainViews.cameras }
 
-    /// The fit loop scores the untouched field before the first step, which makes the occupancy grid from the
-    /// field; the viewer makes it the same way (so training is step for step fieldfit's), without that
-    /// evaluation's renders of every test view.
+    /// The fit loop's first step makes the occupancy grid from the untouched field (`trainingFromField`); the
+    /// viewer makes it the same way before its first frame, so training is step for step fieldfit's.
     func prepareLive(_ trainer: Trainer) {
         trainer.withInferenceParameters { _ = training(trainer, resumed: true) }
     }
