@@ -13,6 +13,7 @@ public struct FieldfitCommand: ParsableCommand {
         fieldfit [fit] [<scene>] [--resume <run-dir>] [--out <dir>] [--seconds <s>] [--steps <n>] [--seed <n>] [--threads <n>] [--quiet]
           fieldfit render <run-dir> [--orbit <n>] [--width <w>] [--height <h>] [--camera-path <file>] [--out <dir>]
           fieldfit mesh <run-dir> [--resolution <n>] [--out <file>]
+          fieldfit process <photos-dir | video> --out <data-dir> [--max-size <px>] [--frames <n>] [--matcher <kind>]
         """,
         discussion: """
         Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a \
@@ -22,7 +23,7 @@ public struct FieldfitCommand: ParsableCommand {
         fieldfit renders itself; no files needed); `fieldfit demo-image` and `fieldfit demo-sdf` fit the \
         embedded image and SDF scenes.
         """,
-        subcommands: [FitCommand.self, RenderCommand.self, MeshCommand.self],
+        subcommands: [FitCommand.self, RenderCommand.self, MeshCommand.self, ProcessCommand.self],
         defaultSubcommand: FitCommand.self)
 
     public init() {}

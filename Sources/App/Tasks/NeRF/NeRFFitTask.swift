@@ -27,8 +27,8 @@ final class NeRFFitTask: SteppingFitTask {
         self.pool = pool
         var train: [(Camera, Image)] = [], test: [(Camera, Image)] = []
         switch scene.data as? NeRFData {
-        case let .posedImages(path, downscale, testEvery):
-            let dataset = try PosedImageDataset.read(path, options: DatasetOptions(downscale: downscale, testEvery: testEvery))
+        case .posedImages?, .colmap?:
+            let (dataset, path) = try (scene.data as! NeRFData).readPosedImages()
             for (i, frame) in dataset.frames.enumerated() where frame.split != .validation {
                 let view = (Camera(frame: frame, scene: dataset.scene), try dataset.image(i))
                 if frame.split == .test { test.append(view) } else { train.append(view) }
