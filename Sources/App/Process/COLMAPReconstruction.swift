@@ -43,12 +43,17 @@ struct COLMAPReconstruction {
         try? FileManager.default.removeItem(atPath: sparse)
         try FileAccess.makeFolder(sparse)
         // nerfstudio's setting: a looser global bundle-adjustment tolerance, several times faster, same poses.
-        try stage("mapper", ["--database_path", database, "--image_path", imageFolder, "--output_path", sparse,
-                             "--Mapper.num_threads", "\(threads)", "--Mapper.ba_global_function_tolerance", "1e-6"])
+        // A mapper that finds no initial pair exits with an error and no model: explained below, not as a crash.
+        let mapped = try stage("mapper", ["--database_path", database, "--image_path", imageFolder, "--output_path", sparse,
+                                          "--Mapper.num_threads", "\(threads)", "--Mapper.ba_global_function_tolerance", "1e-6"],
+                               failOnError: false)
         let folders = ((try? FileManager.default.contentsOfDirectory(atPath: sparse)) ?? []).filter { Int($0) != nil }
         var models: [(name: String, model: COLMAPModel)] = []
         for f in folders { models.append((f, try COLMAPModel.read(sparse + "/" + f))) }
         guard let best = models.max(by: { $0.model.images.count < $1.model.images.count }), !best.model.images.isEmpty else {
+            if mapped.status != 0 && !mapped.output.contains("failed to create sparse model") {
+                throw FieldError(file: imageFolder, "COLMAP mapper failed (exit \(mapped.status)): \(ExternalTool.lastMessage(mapped.output)); log: \(workspace)/mapper.log")
+            }
             throw FieldError(file: imageFolder, "COLMAP found no model: the \(imageCount) images share too few feature matches (try photos with more overlap (60 % or more between neighbours) and texture, less blur, or --matcher exhaustive); log: \(workspace)/mapper.log")
         }
         if best.name != "0" {
@@ -68,11 +73,13 @@ struct COLMAPReconstruction {
     }
 
     /// Runs one colmap command, its output in `workspace/NAME.log`; a failure is one line with the log's last message.
-    private func stage(_ command: String, _ arguments: [String]) throws(FieldError) {
+    @discardableResult
+    private func stage(_ command: String, _ arguments: [String], failOnError: Bool = true) throws(FieldError) -> (status: Int32, output: String) {
         let log = workspace + "/" + command + ".log"
         let result = try colmap.run([command] + arguments, log: log)
-        guard result.status == 0 else {
+        guard result.status == 0 || !failOnError else {
             throw FieldError(file: imageFolder, "COLMAP \(command) failed (exit \(result.status)): \(ExternalTool.lastMessage(result.output)); log: \(log)")
         }
+        return result
     }
 }

@@ -68,11 +68,10 @@ public struct COLMAPModel: Equatable, Sendable {
     /// The camera with `id`, if any.
     public func camera(_ id: Int) -> COLMAPCamera? { cameras.first { $0.id == id } }
 
-    /// Mean reprojection error in pixels over all observations (each point's error weighted by its
-    /// track length, as `colmap model_analyzer` reports it); 0 without points.
+    /// Mean reprojection error in pixels: the mean of the points' errors, as `colmap model_analyzer`
+    /// reports it; 0 without points.
     public var meanReprojectionError: Double {
-        let n = points.reduce(0) { $0 + $1.trackLength }
-        return n == 0 ? 0 : points.reduce(0) { $0 + $1.error * Double($1.trackLength) } / Double(n)
+        points.isEmpty ? 0 : points.reduce(0) { $0 + $1.error } / Double(points.count)
     }
 
     /// Reads the model in `folder`: the binary files when `cameras.bin` is there, else the text files.
