@@ -161,6 +161,19 @@ import Testing
         for (a, b) in zip(direct.frames, dataset.frames) {
             #expect(zip(a.cameraToWorld, b.cameraToWorld).allSatisfy { abs($0 - $1) < 1e-9 })
         }
+        // A scene trains straight from the COLMAP folder (a few steps at 80×60).
+        let scene = writeFile(dir, "room.json", """
+        {"task": "nerf", "data": {"colmap": "data/colmap/sparse/0", "images": "data/images", "downscale": 4, "test_every": 8},
+         "encoding": {"otype": "HashGrid", "n_levels": 8, "n_features_per_level": 2, "log2_hashmap_size": 14, "base_resolution": 8},
+         "nerf": {"grid_resolution": 32, "steps_per_diagonal": 256}, "training": {"steps": 30, "batch_size": 16384, "eval_every_steps": 30},
+         "render": {"orbit": 1, "width": 40, "height": 30}}
+        """)
+        let fit = runFieldfit([scene, "--out", dir + "/run", "--quiet", "--threads", "2"])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(number(try finalMetrics(dir + "/run")["test_psnr"]) > 8)
+        let noImages = writeFile(dir, "bad.json", "{\"task\": \"nerf\", \"data\": {\"colmap\": \"data/colmap/sparse/0\"}}")
+        let bad = runFieldfit([noImages, "--out", dir + "/bad", "--quiet"])
+        #expect(bad.status != 0 && bad.stderr.contains("data.images: missing") && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
     }
 }
 
