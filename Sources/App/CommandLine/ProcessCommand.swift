@@ -22,16 +22,16 @@ struct ProcessCommand: ParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("The data folder to write.", valueName: "data-dir"))
     var output: String
 
-    @Option(name: .customLong("max-size"), help: ArgumentHelp("Longest image side in pixels for COLMAP and images/ (default 1600).", valueName: "px"))
+    @Option(name: .customLong("max-size"), help: ArgumentHelp("Longest image side in pixels for COLMAP and images/.", valueName: "px"))
     var maxSize = 1600
 
-    @Option(name: .customLong("frames"), help: ArgumentHelp("Frames to keep from a video (default 100).", valueName: "n"))
+    @Option(name: .customLong("frames"), help: ArgumentHelp("Frames to keep from a video.", valueName: "n"))
     var frames = 100
 
     @Option(help: ArgumentHelp("exhaustive | sequential (default: exhaustive for photos, sequential for a video).", valueName: "kind"))
     var matcher: String?
 
-    @Option(name: .customLong("camera-model"), help: ArgumentHelp("COLMAP camera model: \(CaptureProcessing.cameraModels.joined(separator: ", ")) (default OPENCV).", valueName: "model"))
+    @Option(name: .customLong("camera-model"), help: ArgumentHelp("COLMAP camera model: \(CaptureProcessing.cameraModels.joined(separator: ", ")).", valueName: "model"))
     var cameraModel = "OPENCV"
 
     @Option(name: .customLong("aabb-scale"), help: ArgumentHelp("Scene box side, a power of two 1...128 (default: the smallest holding cameras and points).", valueName: "n"))
