@@ -39,6 +39,27 @@ import Testing
         #expect(Image(width: 9, height: 9, channels: 1, fill: 0.25).areaResized(width: 4, height: 4).pixels.allSatisfy { abs($0 - 0.25) < 1e-6 })
     }
 
+    /// Several COLMAP models: the one with the most images is moved to sparse/0, the others keep a folder.
+    @Test func largestModelEndsUpInSparseZero() throws {
+        let sparse = temporaryFolder()
+        let camera = COLMAPCamera(id: 1, model: .pinhole, width: 8, height: 6, parameters: [8, 8, 4, 3])
+        func model(_ images: Int) -> COLMAPModel {
+            COLMAPModel(cameras: [camera], images: (0..<images).map {
+                .init(id: $0 + 1, rotation: SIMD4(1, 0, 0, 0), translation: SIMD3(Double($0), 0, 0), cameraID: 1, name: "m\(images)_\($0).png")
+            }, points: [])
+        }
+        for (folder, images) in [("0", 1), ("1", 3), ("2", 2)] {
+            try FileAccess.makeFolder(sparse + "/" + folder)
+            try COLMAPBinaryFormat.write(model(images), to: sparse + "/" + folder)
+        }
+        let (best, count) = try COLMAPReconstruction.keepLargestModel(in: sparse)
+        #expect(best?.images.count == 3 && count == 3)
+        #expect(try COLMAPModel.read(sparse + "/0").images.count == 3)
+        #expect(try COLMAPModel.read(sparse + "/1").images.count == 1)
+        #expect(try COLMAPModel.read(sparse + "/2").images.count == 2)
+        #expect(try COLMAPReconstruction.keepLargestModel(in: temporaryFolder("none")).model == nil)
+    }
+
     /// Runs `fieldfit ARGS`, expecting exit status 1 and one error line holding every one of `words`.
     func expectOneLine(_ arguments: [String], _ words: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         var lines: [String] = []
@@ -109,7 +130,8 @@ import Testing
     }
 
     /// 16 views of 320×240 of a textured room rendered here, processed with COLMAP: every view is posed,
-    /// and after a similarity alignment the cameras sit within 2 % of the orbit radius and 2° of the truth.
+    /// and after a similarity alignment the cameras sit within 2 % of the orbit radius and 1° of the truth
+    /// (measured: 0.6 % and 0.2°, focal length within 0.4 %).
     @Test(.enabled(if: colmapInstalled, "colmap is not installed (tools/setup installs it)"))
     func recoversTheCamerasOfARenderedRoom() throws {
         let dir = temporaryFolder()
@@ -125,6 +147,8 @@ import Testing
 
         var processing = CaptureProcessing(input: photos, output: out, threads: 2)
         processing.quiet = true
+        // The renders are ideal pinhole images: OPENCV's four free distortion terms would only trade against the focal length.
+        processing.cameraModel = "PINHOLE"
         let summary = try processing.run()
         #expect(summary.registeredImages == 16 && summary.inputImages == 16)
         #expect(summary.meanReprojectionError > 0 && summary.meanReprojectionError < 1)
@@ -134,11 +158,12 @@ import Testing
         #expect(dataset.frames.count == 16)
         let json = try ConfigObject(JSONParser.parse(String(decoding: try FileAccess.readBytes(out + "/transforms.json"), as: UTF8.self), file: "t"), file: "t")
         #expect(try json.string("camera_model") == "OPENCV" && json.has("fl_x") && json.has("k1") && json.has("aabb_scale"))
+        #expect(dataset.frames[0].fileIntrinsics.distortion.isZero)
         #expect(dataset.frames.allSatisfy { $0.sharpness != nil })
         for f in [2, 4, 8] { #expect(try ImageHeader.size(ofFile: out + "/images_\(f)/view_00.png") == (320 / f, 240 / f)) }
         #expect(FileAccess.exists(out + "/sparse_pc.ply") && FileAccess.exists(out + "/colmap/sparse/0/cameras.bin"))
         let focal = dataset.frames[0].fileIntrinsics.focalX
-        #expect(abs(focal - Double(cameras[0].focalX)) / Double(cameras[0].focalX) < 0.03, "focal \(focal) vs \(cameras[0].focalX)")
+        #expect(abs(focal - Double(cameras[0].focalX)) / Double(cameras[0].focalX) < 0.02, "focal \(focal) vs \(cameras[0].focalX)")
 
         // Cameras after a similarity alignment (Umeyama) of the recovered positions onto the true ones.
         let truth = cameras.map { SIMD3<Double>(Double($0.position.x), Double($0.position.y), Double($0.position.z)) }
@@ -152,7 +177,7 @@ import Testing
             for k in 0..<3 {
                 let axis = align.rotate(frame.column(k))
                 let angle = acos(min(1, (axis * trueAxes[k]).sum() / length(axis))) * 180 / .pi
-                #expect(angle < 2, "view \(i) axis \(k): \(angle)°")
+                #expect(angle < 1, "view \(i) axis \(k): \(angle)°")
             }
         }
         // The COLMAP model read as a dataset gives the same frames as the transforms.json (one code path).

@@ -47,14 +47,27 @@ struct COLMAPReconstruction {
         let mapped = try stage("mapper", ["--database_path", database, "--image_path", imageFolder, "--output_path", sparse,
                                           "--Mapper.num_threads", "\(threads)", "--Mapper.ba_global_function_tolerance", "1e-6"],
                                failOnError: false)
-        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: sparse)) ?? []).filter { Int($0) != nil }
-        var models: [(name: String, model: COLMAPModel)] = []
-        for f in folders { models.append((f, try COLMAPModel.read(sparse + "/" + f))) }
-        guard let best = models.max(by: { $0.model.images.count < $1.model.images.count }), !best.model.images.isEmpty else {
+        let (best, modelCount) = try COLMAPReconstruction.keepLargestModel(in: sparse)
+        guard let best else {
             if mapped.status != 0 && !mapped.output.contains("failed to create sparse model") {
                 throw FieldError(file: imageFolder, "COLMAP mapper failed (exit \(mapped.status)): \(ExternalTool.lastMessage(mapped.output)); log: \(workspace)/mapper.log")
             }
             throw FieldError(file: imageFolder, "COLMAP found no model: the \(imageCount) images share too few feature matches (try photos with more overlap (60 % or more between neighbours) and texture, less blur, or --matcher exhaustive); log: \(workspace)/mapper.log")
+        }
+        guard best.images.count >= 3 else {
+            throw FieldError(file: imageFolder, "COLMAP posed only \(best.images.count) of \(imageCount) images (\(modelCount) model(s)): too few to train on; try photos with more overlap and texture, or --matcher exhaustive; log: \(workspace)/mapper.log")
+        }
+        return best
+    }
+
+    /// The model with the most registered images among `sparse/N`, moved to `sparse/0` (the others keep their
+    /// folders), and how many models there were; nil when there is none with an image.
+    static func keepLargestModel(in sparse: String) throws(FieldError) -> (model: COLMAPModel?, count: Int) {
+        let folders = ((try? FileManager.default.contentsOfDirectory(atPath: sparse)) ?? []).filter { Int($0) != nil }.sorted()
+        var models: [(name: String, model: COLMAPModel)] = []
+        for f in folders { models.append((f, try COLMAPModel.read(sparse + "/" + f))) }
+        guard let best = models.max(by: { $0.model.images.count < $1.model.images.count }), !best.model.images.isEmpty else {
+            return (nil, models.count)
         }
         if best.name != "0" {
             let spare = sparse + "/.swap"
@@ -66,10 +79,7 @@ struct COLMAPReconstruction {
                 throw FieldError(file: sparse, "cannot move the largest model to sparse/0: \(error.localizedDescription)")
             }
         }
-        guard best.model.images.count >= 3 else {
-            throw FieldError(file: imageFolder, "COLMAP posed only \(best.model.images.count) of \(imageCount) images (\(models.count) model(s)): too few to train on; try photos with more overlap and texture, or --matcher exhaustive; log: \(workspace)/mapper.log")
-        }
-        return best.model
+        return (best.model, models.count)
     }
 
     /// Runs one colmap command, its output in `workspace/NAME.log`; a failure is one line with the log's last message.
