@@ -102,12 +102,13 @@ public struct CaptureProcessing {
         }
         try timed("matching (\(matcher.rawValue))") { () throws(FieldError) in try sfm.match(matcher) }
         let model = try timed("mapping (COLMAP incremental mapper)") { () throws(FieldError) in try sfm.map(imageCount: count) }
-        if model.images.count < count, !quiet {
+        if model.images.count < count {
             let posed = Set(model.images.map(\.name))
             let missing = images.names.filter { !posed.contains($0) }
-            print("process: warning: COLMAP posed \(model.images.count) of \(count) images; left out: "
-                  + missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
-                  + " (more overlap, or --matcher exhaustive, may bring them in)")
+            let warning = "fieldfit: warning: COLMAP posed \(model.images.count) of \(count) images; left out: "
+                + missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+                + " (more overlap, or --matcher exhaustive, may bring them in)\n"
+            FileHandle.standardError.write(Data(warning.utf8))
         }
 
         // 5. outputs
