@@ -130,8 +130,8 @@ import Testing
     }
 
     /// 16 views of 320×240 of a textured room rendered here, processed with COLMAP: every view is posed,
-    /// and after a similarity alignment the cameras sit within 2 % of the orbit radius and 1° of the truth
-    /// (measured: 0.6 % and 0.2°, focal length within 0.4 %).
+    /// and after a similarity alignment the cameras sit within 3 % of the orbit radius and 1° of the truth
+    /// (measured: 0.4–0.9 % and 0.2–0.3°, focal length within 0.4 %; COLMAP's threads make runs differ slightly).
     @Test(.enabled(if: colmapInstalled, "colmap is not installed (tools/setup installs it)"))
     func recoversTheCamerasOfARenderedRoom() throws {
         let dir = temporaryFolder()
@@ -169,14 +169,17 @@ import Testing
         let truth = cameras.map { SIMD3<Double>(Double($0.position.x), Double($0.position.y), Double($0.position.z)) }
         let found = dataset.frames.map(\.position)
         let align = Similarity.umeyama(from: found, to: truth)
+        // Orientations are aligned by their own best rotation (Umeyama on every camera axis, ± so the mean is 0):
+        // the positions lie near one plane, so their alignment pins the tilt less well than the axes do.
+        let trueAxes = cameras.map { c in [c.right, c.up, c.backward].map { SIMD3<Double>(Double($0.x), Double($0.y), Double($0.z)) } }
+        let foundAxes = dataset.frames.map { f in (0..<3).map { f.column($0) } }
+        let turn = Similarity.umeyama(from: foundAxes.flatMap { $0 + $0.map { -$0 } }, to: trueAxes.flatMap { $0 + $0.map { -$0 } })
         for (i, frame) in dataset.frames.enumerated() {
             let error = length(align.apply(found[i]) - truth[i]) / 2.2
-            #expect(error < 0.02, "view \(i): position error \(error) of the radius")
-            let c = cameras[i]
-            let trueAxes = [c.right, c.up, c.backward].map { SIMD3<Double>(Double($0.x), Double($0.y), Double($0.z)) }
+            #expect(error < 0.03, "view \(i): position error \(error) of the radius")
             for k in 0..<3 {
-                let axis = align.rotate(frame.column(k))
-                let angle = acos(min(1, (axis * trueAxes[k]).sum() / length(axis))) * 180 / .pi
+                let axis = turn.rotate(frame.column(k))
+                let angle = acos(min(1, (axis * trueAxes[i][k]).sum() / length(axis))) * 180 / .pi
                 #expect(angle < 1, "view \(i) axis \(k): \(angle)°")
             }
         }
