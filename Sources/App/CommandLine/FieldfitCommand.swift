@@ -14,6 +14,7 @@ public struct FieldfitCommand: ParsableCommand {
           fieldfit render <run-dir> [--path orbit|interpolate|spiral|<file>] [--frames <n>] [--video <file.mp4>] [--fps <n>] [--width <w>] [--height <h>] [--out <dir>]
           fieldfit export <run-dir> mesh|pointcloud|cameras [--out <file>] [options]
           fieldfit mesh <run-dir> [--resolution <n>] [--out <file>]
+          fieldfit process <photos-dir | video> --out <data-dir> [--max-size <px>] [--frames <n>] [--matcher <kind>]
         """,
         discussion: """
         Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a \
@@ -23,7 +24,7 @@ public struct FieldfitCommand: ParsableCommand {
         fieldfit renders itself; no files needed); `fieldfit demo-image` and `fieldfit demo-sdf` fit the \
         embedded image and SDF scenes.
         """,
-        subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self],
+        subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self, ProcessCommand.self],
         defaultSubcommand: FitCommand.self)
 
     public init() {}

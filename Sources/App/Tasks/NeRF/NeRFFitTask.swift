@@ -34,9 +34,10 @@ final class NeRFFitTask: SteppingFitTask {
         self.pool = pool
         let started = monotonicSeconds()
         switch scene.data as? NeRFData {
-        case let .posedImages(path, downscale, testEvery):
-            let dataset = try PosedImageDataset.read(path, options: DatasetOptions(downscale: downscale, testEvery: testEvery))
-            for line in dataset.warnings { FileHandle.standardError.write(Data("fieldfit: warning: \(line)\n".utf8)) }
+        case .posedImages?, .colmap?:
+            let (dataset, path) = try (scene.data as! NeRFData).readPosedImages()
+            for line in dataset.warnings { FileHandle.standardError.write(Data("fieldfit: warning: \(line)
+".utf8)) }
             let train = dataset.indices(.train), test = dataset.indices(.test)
             let trainStore = PosedViews(cameras: train.map { Camera(frame: dataset.frames[$0], scene: dataset.scene) })
             let testStore = PosedViews(cameras: test.map { Camera(frame: dataset.frames[$0], scene: dataset.scene) })
@@ -53,7 +54,7 @@ final class NeRFFitTask: SteppingFitTask {
             sceneTransform = nil
             dataDescription = "\(views.train.count) training and \(views.test.count) test views of \(width)×\(height) of the procedural shapes scene"
         case nil:
-            throw FieldError(file: scene.file, location: "data", "a nerf task needs \"transforms\" or \"procedural\"")
+            throw FieldError(file: scene.file, location: "data", "a nerf task needs \"transforms\", \"colmap\" or \"procedural\"")
         }
         guard trainViews.count > 0 else { throw FieldError(file: scene.file, location: "data", "the dataset has no training views") }
         let r = scene.radiance

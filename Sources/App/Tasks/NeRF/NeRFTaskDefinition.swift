@@ -47,12 +47,19 @@ struct NeRFTaskDefinition: TaskDefinition {
             return NeRFData.posedImages(path: paths.absolute(path), downscale: try o.int("downscale", default: 1, in: 1...64),
                                         testEvery: testEvery)
         }
+        if let model = try o.string("colmap") {
+            guard let images = try o.string("images") else {
+                throw o.error("images", "missing: a \"colmap\" model needs \"images\", the folder of its photos (e.g. DIR/images)")
+            }
+            return NeRFData.colmap(model: paths.absolute(model), images: paths.absolute(images),
+                                   downscale: try o.int("downscale", default: 1, in: 1...64), testEvery: testEvery)
+        }
         if let procedural = try o.string("procedural") {
             guard procedural == "shapes" else { throw o.error("procedural", "unknown procedural scene \"\(procedural)\", expected shapes") }
             return NeRFData.proceduralViews(views: try o.int("views", default: 48, in: 2...10_000), width: try o.int("width", default: 64, in: 8...4096),
                                             height: try o.int("height", default: 64, in: 8...4096), testEvery: testEvery)
         }
-        throw o.error("transforms", "missing: expected \"transforms\" (a transforms.json or a folder holding them) or \"procedural\"")
+        throw o.error("transforms", "missing: expected \"transforms\" (a transforms.json or a folder holding them), \"colmap\" (a COLMAP model folder, with \"images\") or \"procedural\"")
     }
 
     func readSettings(_ root: ConfigObject, paths: ScenePaths) throws(FieldError) -> any TaskSettings {
@@ -87,6 +94,8 @@ enum NeRFData: TaskData, Equatable {
     /// A transforms.json (or a folder of them; absolute path), images shrunk by `downscale`, every `testEvery`-th
     /// view held out unless the dataset has a test file.
     case posedImages(path: String, downscale: Int, testEvery: Int)
+    /// A COLMAP model folder (binary or text) and its image folder (absolute paths), placed as `fieldfit process` places them.
+    case colmap(model: String, images: String, downscale: Int, testEvery: Int)
     /// The built-in coloured-shapes scene, rendered by fieldfit itself: `views` views of `width` × `height`.
     case proceduralViews(views: Int, width: Int, height: Int, testEvery: Int)
 
@@ -94,6 +103,9 @@ enum NeRFData: TaskData, Equatable {
         switch self {
         case let .posedImages(path, downscale, testEvery):
             return .object([("transforms", .string(path)), ("downscale", .int(downscale)), ("test_every", .int(testEvery))])
+        case let .colmap(model, images, downscale, testEvery):
+            return .object([("colmap", .string(model)), ("images", .string(images)), ("downscale", .int(downscale)),
+                            ("test_every", .int(testEvery))])
         case let .proceduralViews(views, w, h, testEvery):
             return .object([("procedural", .string("shapes")), ("views", .int(views)), ("width", .int(w)), ("height", .int(h)),
                             ("test_every", .int(testEvery))])
