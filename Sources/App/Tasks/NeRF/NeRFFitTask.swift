@@ -36,8 +36,7 @@ final class NeRFFitTask: SteppingFitTask {
         switch scene.data as? NeRFData {
         case .posedImages?, .colmap?:
             let (dataset, path) = try (scene.data as! NeRFData).readPosedImages()
-            for line in dataset.warnings { FileHandle.standardError.write(Data("fieldfit: warning: \(line)
-".utf8)) }
+            for line in dataset.warnings { FileHandle.standardError.write(Data("fieldfit: warning: \(line)\n".utf8)) }
             let train = dataset.indices(.train), test = dataset.indices(.test)
             let trainStore = PosedViews(cameras: train.map { Camera(frame: dataset.frames[$0], scene: dataset.scene) })
             let testStore = PosedViews(cameras: test.map { Camera(frame: dataset.frames[$0], scene: dataset.scene) })
