@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
             figures += nerfFitBenchmark(fieldfit: fieldfit, scene: packageRoot + "/scenes/lego-200.json", label: "lego 200²",
                                         threads: threads, seconds: 600, target: 31, renderSize: nil, memoryTargetMiB: 1536)
         }
-        if runs("capture") { figures += captureBenchmark(fieldfit: fieldfit, threads: threads, seconds: 20) }
+        if runs("capture") { figures += captureBenchmark(fieldfit: fieldfit, threads: threads, seconds: 120) }
         if runs("representation-targets") {
             figures += representationTargetFigures(fieldfit: fieldfit, scenes: packageRoot + "/scenes/representations", threads: threads)
         }

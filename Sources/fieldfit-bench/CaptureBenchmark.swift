@@ -1,19 +1,21 @@
 import FieldIO
 import Foundation
+import Render
+import TensorCore
 
-/// Issue 19's real-capture start and finish on a made-up phone capture: 50 JPEG views of 1080×1920 cut
-/// from the sceaux photos (`../shared/data/sceaux`), listed in an instant-ngp transforms.json of 67 frames
-/// (17 without an image, as instant-ngp's own sample capture has them) with OpenCV distortion, sharpness
-/// values and `aabb_scale` 4. The poses are made up (a row of cameras facing the scene), so the fit's
-/// quality means nothing; what is measured is the command → first training step at downscale 4, and the
-/// end-of-run evaluation and renders of a short fit, read back from the run's metrics.json.
+/// Issue 19's real-capture start and finish on a phone-like capture made by fieldfit itself: 50 JPEG views of
+/// 1080×1920 of the procedural shapes scene (over a grey backdrop, so nothing is transparent), taken along a
+/// forward-facing arc through a lens with OpenCV distortion, listed in an instant-ngp transforms.json of 67
+/// frames (17 without an image, as instant-ngp's own sample capture has them) with sharpness values and
+/// `aabb_scale` 4. The poses are the rendering cameras, so the fit forms real surfaces; what is measured is
+/// the command → first training step at downscale 4, and the end-of-run evaluation and renders of a short
+/// fit, read back from the run's metrics.json.
 func captureBenchmark(fieldfit: String, threads: Int, seconds: Double) -> [BenchFigure] {
-    let photos = "../shared/data/sceaux"
     let folder = NSTemporaryDirectory() + "fieldfit-bench-capture-\(getpid())"
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let made: Int
-    do { made = try CaptureFixture.write(into: folder, photos: photos) } catch {
-        print("bench: cannot make the capture from \(photos): \(error)")
+    do { made = try CaptureFixture.write(into: folder, threads: threads) } catch {
+        print("bench: cannot make the capture: \(error)")
         return []
     }
     let scene = folder + "/capture.json"
@@ -48,63 +50,58 @@ func captureBenchmark(fieldfit: String, threads: Int, seconds: Double) -> [Bench
     ]
 }
 
-/// The made-up capture folder: `images/NNNN.jpg` and an instant-ngp `transforms.json`.
+/// The capture folder: `images/NNNN.jpg` and an instant-ngp `transforms.json`.
 enum CaptureFixture {
     static let width = 1080, height = 1920, views = 50, listed = 67
+    static let focal: Float = 1650
+    static let lens = LensDistortion(k1: -0.02, k2: 0.004, p1: 0.0005, p2: -0.0003)
+    static let backdrop = SIMD3<Float>(0.55, 0.55, 0.6)
 
-    /// Writes the capture into `folder` from the JPEG photos in `photos` (each cut into several 1080×1920
-    /// crops); returns the number of images written.
-    static func write(into folder: String, photos: String) throws -> Int {
-        let names = try FileManager.default.contentsOfDirectory(atPath: photos).filter { $0.uppercased().hasSuffix(".JPG") }.sorted()
-        guard !names.isEmpty else { throw FieldError(file: photos, "holds no .JPG photos") }
+    /// Renders the capture into `folder` on `threads` threads; returns the number of images written.
+    static func write(into folder: String, threads: Int) throws -> Int {
         try FileAccess.makeFolder(folder + "/images")
-        let perPhoto = (views + names.count - 1) / names.count
+        let scene = ProceduralRadianceScene(), pool = WorkerPool(threads: threads)
         var written = 0
-        for name in names where written < views {
-            let photo = try Image.read(photos + "/" + name)
-            guard photo.width >= width, photo.height >= height else { throw FieldError(file: name, "is smaller than 1080×1920") }
-            for k in 0..<perPhoto where written < views {
-                let x0 = (photo.width - width) * k / max(1, perPhoto - 1), y0 = (photo.height - height) / 2
-                var crop = [Float](repeating: 0, count: width * height * 3)
-                for y in 0..<height {
-                    let s = photo.index(x: x0, y: y0 + y), d = y * width * 3
-                    for i in 0..<(width * 3) { crop[d + i] = photo.pixels[s + i] }
-                }
-                try Image(width: width, height: height, channels: 3, pixels: crop)
-                    .writeJPEG(to: folder + String(format: "/images/%04d.jpg", frameNumber(written)), quality: 92)
-                written += 1
-            }
+        for n in 0..<(views + listed - views) where !hasNoImage(n) {
+            try scene.render(camera(n), pool: pool).writeJPEG(to: folder + String(format: "/images/%04d.jpg", n), quality: 92,
+                                                             background: backdrop)
+            written += 1
         }
-        try FileAccess.writeAtomically(Array(transformsJSON(images: written).utf8), to: folder + "/transforms.json")
+        try FileAccess.writeAtomically(Array(transformsJSON().utf8), to: folder + "/transforms.json")
         return written
     }
 
-    /// The frame number of the `i`-th image: of the 67 listed frames, every fourth from the 2nd on has none.
-    static func frameNumber(_ i: Int) -> Int {
-        var n = 0, seen = 0
-        while true {
-            if !hasNoImage(n) { if seen == i { return n }; seen += 1 }
-            n += 1
-        }
+    /// Listed frame `n`: on an arc of 70° in front of the shapes, 1.1 from their centre, slightly above them,
+    /// portrait, looking at the centre.
+    static func camera(_ n: Int) -> Camera {
+        let c = ProceduralRadianceScene.center
+        let angle = (Float(n) / Float(listed - 1) - 0.5) * 70 * .pi / 180
+        let position = c + 1.1 * SIMD3(sin(angle), 0.25, cos(angle))
+        let fov = 2 * atan(Float(width) / 2 / focal) * 180 / .pi
+        var camera = Camera.lookAt(position: position, target: c, worldUp: SIMD3(0, 1, 0), fieldOfViewX: fov,
+                                   width: width, height: height)
+        camera.distortion = lens
+        return camera
     }
 
+    /// Of the 67 listed frames, every fourth from the 2nd on has no image (17 in all).
     static func hasNoImage(_ n: Int) -> Bool { n % 4 == 1 && n / 4 < listed - views }
 
     /// instant-ngp's colmap2nerf layout: shared OpenCV intrinsics, `aabb_scale` 4, a `sharpness` per frame;
-    /// cameras in a row 2 units in front of the scene, looking at it.
-    static func transformsJSON(images: Int) -> String {
+    /// poses in the scene's own unit-cube coordinates (`scale` 1, `offset` 0).
+    static func transformsJSON() -> String {
         var frames: [String] = []
-        for n in 0..<(images + listed - views) {
-            let u = Double(n) / Double(listed - 1) - 0.5
-            let x = 1.6 * u, z = 2.0
-            let yaw = atan2(x, z)   // look at the origin
-            let c = cos(yaw), s = sin(yaw)
-            let m = "[[\(c), 0, \(s), \(x)], [0, 1, 0, 0], [\(-s), 0, \(c), \(z)], [0, 0, 0, 1]]"
-            frames.append(String(format: "{\"file_path\": \"images/%04d.jpg\", \"sharpness\": %.1f, \"transform_matrix\": \(m)}", n, 80 + Double(n % 7)))
+        for n in 0..<listed {
+            let m = camera(n)
+            let columns = [m.right, m.up, m.backward, m.position]
+            let rows = (0..<3).map { r in "[\(columns[0][r]), \(columns[1][r]), \(columns[2][r]), \(columns[3][r])]" }
+            frames.append(String(format: "{\"file_path\": \"images/%04d.jpg\", \"sharpness\": %.1f, ", n, 80 + Double(n % 7))
+                          + "\"transform_matrix\": [\(rows.joined(separator: ", ")), [0, 0, 0, 1]]}")
         }
         return """
-            {"camera_angle_x": 0.64, "fl_x": 1650.0, "fl_y": 1650.0, "cx": 540.0, "cy": 960.0, "w": \(width), "h": \(height),
-             "k1": -0.02, "k2": 0.004, "p1": 0.0005, "p2": -0.0003, "aabb_scale": 4,
+            {"fl_x": \(focal), "fl_y": \(focal), "cx": \(width / 2), "cy": \(height / 2), "w": \(width), "h": \(height),
+             "k1": \(lens.k1), "k2": \(lens.k2), "p1": \(lens.p1), "p2": \(lens.p2), "camera_model": "OPENCV",
+             "aabb_scale": 4, "scale": 1, "offset": [0, 0, 0],
              "frames": [\(frames.joined(separator: ",\n"))]}
             """
     }
