@@ -34,8 +34,14 @@ final class NeRFFitTask: SteppingFitTask {
         self.pool = pool
         let started = monotonicSeconds()
         switch scene.data as? NeRFData {
-        case .posedImages?, .colmap?:
-            let (dataset, path) = try (scene.data as! NeRFData).readPosedImages()
+        case let .proceduralViews(count, width, height, testEvery)?:
+            let views = ProceduralRadianceScene().views(count: count, width: width, height: height, testEvery: testEvery, pool: pool)
+            trainViews = PosedViews(cameras: views.train.map(\.0), images: views.train.map(\.1))
+            testViews = PosedViews(cameras: views.test.map(\.0), images: views.test.map(\.1))
+            sceneTransform = nil
+            dataDescription = "\(views.train.count) training and \(views.test.count) test views of \(width)×\(height) of the procedural shapes scene"
+        case let data?:
+            let (dataset, path) = try data.readPosedImages()
             for line in dataset.warnings { FileHandle.standardError.write(Data("fieldfit: warning: \(line)\n".utf8)) }
             let train = dataset.indices(.train), test = dataset.indices(.test)
             let trainStore = PosedViews(cameras: train.map { Camera(frame: dataset.frames[$0], scene: dataset.scene) })
@@ -46,12 +52,6 @@ final class NeRFFitTask: SteppingFitTask {
             let size = trainStore.cameras.first.map { "\($0.width)×\($0.height)" } ?? "?"
             dataDescription = "\(train.count) training and \(test.count) test views of \(size) from \((path as NSString).lastPathComponent)"
                 + String(format: " (decoded in %.1f s)", monotonicSeconds() - started)
-        case let .proceduralViews(count, width, height, testEvery):
-            let views = ProceduralRadianceScene().views(count: count, width: width, height: height, testEvery: testEvery, pool: pool)
-            trainViews = PosedViews(cameras: views.train.map(\.0), images: views.train.map(\.1))
-            testViews = PosedViews(cameras: views.test.map(\.0), images: views.test.map(\.1))
-            sceneTransform = nil
-            dataDescription = "\(views.train.count) training and \(views.test.count) test views of \(width)×\(height) of the procedural shapes scene"
         case nil:
             throw FieldError(file: scene.file, location: "data", "a nerf task needs \"transforms\", \"colmap\" or \"procedural\"")
         }
