@@ -7,7 +7,7 @@ import TensorCore
 public enum ModelFactory {
     /// The encoding `otype`s understood.
     public static let encodingTypes = ["Identity", "Frequency", "HashGrid", "Grid", "DenseGrid", "TiledGrid", "SphericalHarmonics",
-                                       "TriPlane", "Composite", "CAM", "RBF"]
+                                       "TriPlane", "Composite", "CAM", "RBF", "HashExperts"]
     /// The network `otype`s understood: tcnn's MLPs, then the alternative decoders (docs/decoders.md).
     public static let networkTypes = MLP.otypes + HourglassMLP.otypes + GLU.otypes + PolyMLP.otypes + QuadraticMLP.otypes
         + KANNetwork.otypes + GaussianRBFNetwork.otypes
@@ -39,6 +39,7 @@ public enum ModelFactory {
         case "TriPlane": module = try TriPlaneEncoding(config: config, inputWidth: inputWidth)
         case "Composite": module = try CompositeEncoding(config: config, inputWidth: inputWidth, makeNested: makeEncoding)
         case "CAM": module = try CAMEncoding(config: config, inputWidth: inputWidth, makeNested: makeEncoding)
+        case "HashExperts": module = try HashExpertsEncoding(config: config, inputWidth: inputWidth)
         default: module = try GridEncoding(config: config, inputWidth: inputWidth, otype: type)
         }
         try config.finish()
