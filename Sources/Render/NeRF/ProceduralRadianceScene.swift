@@ -117,42 +117,13 @@ public struct ProceduralRadianceScene: Sendable {
     }
 
     /// Sub-pixel offsets per axis of the 3×3 anti-aliasing grid.
-    static let subPixel: [Float] = [1.0 / 6, 0.5, 5.0 / 6]
+    static let subPixel: [Float] = RayTracedViews.subPixelOffsets(3)
 
     /// The view through `camera` as RGBA with straight alpha: alpha is the fraction of the pixel's 9
     /// sub-samples that hit a shape, colour the mean over those hits (0 where nothing is hit). Rows are
     /// spread over `pool`; the result does not depend on the thread count.
     public func render(_ camera: Camera, pool: WorkerPool = WorkerPool(threads: 1)) -> Image {
-        let w = camera.width, h = camera.height
-        var pixels = [Float](repeating: 0, count: w * h * 4)
-        let offsets = Self.subPixel
-        let samples = Float(offsets.count * offsets.count)
-        pixels.withUnsafeMutableBufferPointer { buffer in
-            guard let out = buffer.baseAddress else { return }
-            pool.parallelRanges(h) { _, rows in
-                for y in rows {
-                    for x in 0..<w {
-                        var sum = SIMD3<Float>.zero, hits: Float = 0
-                        for oy in offsets {
-                            for ox in offsets {
-                                let d = camera.rayDirection(pixelX: Float(x) + ox, pixelY: Float(y) + oy)
-                                if let hit = trace(origin: camera.position, direction: d) {
-                                    sum += hit.color
-                                    hits += 1
-                                }
-                            }
-                        }
-                        let o = (y &* w &+ x) &* 4
-                        if hits > 0 {
-                            let c = sum / hits
-                            out[o] = c.x; out[o &+ 1] = c.y; out[o &+ 2] = c.z
-                        }
-                        out[o &+ 3] = hits / samples
-                    }
-                }
-            }
-        }
-        return Image(width: w, height: h, channels: 4, pixels: pixels)
+        RayTracedViews.render(camera, offsets: Self.subPixel, pool: pool) { trace(origin: $0, direction: $1)?.color }
     }
 
     /// `count` cameras spread evenly (a Fibonacci spiral) over the sphere of radius `distance` around
@@ -178,11 +149,8 @@ public struct ProceduralRadianceScene: Sendable {
     /// held out for testing when i is a multiple of `testEvery` (never when it is 0).
     public func views(count: Int, width: Int, height: Int, testEvery: Int,
                       pool: WorkerPool = WorkerPool(threads: 1)) -> (train: [(Camera, Image)], test: [(Camera, Image)]) {
-        var train: [(Camera, Image)] = [], test: [(Camera, Image)] = []
-        for (i, camera) in Self.cameras(count: count, width: width, height: height).enumerated() {
-            let view = (camera, render(camera, pool: pool))
-            if DatasetSplit.heldOut(index: i, every: testEvery) == .test { test.append(view) } else { train.append(view) }
+        RayTracedViews.split(Self.cameras(count: count, width: width, height: height), testEvery: testEvery) {
+            render($0, pool: pool)
         }
-        return (train, test)
     }
 }

@@ -9,7 +9,7 @@ extension NeRFData {
             return (try PosedImageDataset.read(path, options: DatasetOptions(downscale: downscale, testEvery: testEvery)), path)
         case let .colmap(model, images, downscale, testEvery):
             return (try PosedImageDataset.read(colmap: model, images: images, options: DatasetOptions(downscale: downscale, testEvery: testEvery)), model)
-        case .proceduralViews:
+        case .proceduralViews, .proceduralCity:
             throw FieldError(location: "data", "the procedural scene is rendered, not read from posed images")
         }
     }

@@ -33,6 +33,7 @@ final class NeRFFitTask: SteppingFitTask {
     init(_ scene: inout Scene, pool: WorkerPool) throws(FieldError) {
         self.pool = pool
         let started = monotonicSeconds()
+        var proceduralScale = 1
         switch scene.data as? NeRFData {
         case let .proceduralViews(count, width, height, testEvery)?:
             let views = ProceduralRadianceScene().views(count: count, width: width, height: height, testEvery: testEvery, pool: pool)
@@ -40,6 +41,16 @@ final class NeRFFitTask: SteppingFitTask {
             testViews = PosedViews(cameras: views.test.map(\.0), images: views.test.map(\.1))
             sceneTransform = nil
             dataDescription = "\(views.train.count) training and \(views.test.count) test views of \(width)×\(height) of the procedural shapes scene"
+        case let .proceduralCity(count, width, height, testEvery, seed)?:
+            let city = ProceduralCityScene(seed: UInt64(seed))
+            let views = city.views(count: count, width: width, height: height, testEvery: testEvery, pool: pool)
+            trainViews = PosedViews(cameras: views.train.map(\.0), images: views.train.map(\.1))
+            testViews = PosedViews(cameras: views.test.map(\.0), images: views.test.map(\.1))
+            sceneTransform = nil
+            proceduralScale = ProceduralCityScene.aabbScale
+            dataDescription = "\(views.train.count) training and \(views.test.count) test views of \(width)×\(height) of the procedural city "
+                + "(\(city.objectCount) objects over \(Int(city.extent))×\(Int(city.extent)) units, seed \(seed)"
+                + String(format: ", rendered in %.1f s)", monotonicSeconds() - started)
         case let data?:
             let (dataset, path) = try data.readPosedImages()
             for line in dataset.warnings { FileHandle.standardError.write(Data("fieldfit: warning: \(line)\n".utf8)) }
@@ -57,7 +68,7 @@ final class NeRFFitTask: SteppingFitTask {
         }
         guard trainViews.count > 0 else { throw FieldError(file: scene.file, location: "data", "the dataset has no training views") }
         let r = scene.radiance
-        volume = RadianceVolume(aabbScale: sceneTransform?.aabbScale ?? 1, stepsPerDiagonal: r.stepsPerDiagonal,
+        volume = RadianceVolume(aabbScale: sceneTransform?.aabbScale ?? proceduralScale, stepsPerDiagonal: r.stepsPerDiagonal,
                                 coneAngle: r.coneAngle.map { Float($0) }, near: Float(r.near))
         evaluationRays = r.evalRays > 0 ? EvaluationRays(testViews: testViews, count: r.evalRays) : nil
         NeRFFitTask.resolveRenderSettings(&scene.render, cameras: trainViews.cameras)
@@ -233,6 +244,12 @@ final class NeRFFitTask: SteppingFitTask {
         if let last = history.last, last.seconds > 0 { final.append(("rays_per_second", .double(Double(rays) / last.seconds))) }
         if let subset = evaluationRays { final.append(("eval_rays", .int(subset.count))) }
         if testViewSeconds > 0 { final.append(("end_test_views_seconds", .double(testViewSeconds))) }
+        // A mixture of hash experts: how its gate spread the training samples (metrics.json and the summary).
+        for (k, mixture) in trainer.model.moduleTree.compactMap({ $0 as? HashExpertsEncoding }).enumerated() {
+            let load = mixture.load
+            final.append((k == 0 ? "expert_load" : "expert_load_\(k)", load.json))
+            if !quiet { print("fieldfit: \(load.summary)") }
+        }
         try NeRFRendering.write(task: self, trainer: trainer, folder: folder, pool: pool, final: &final, quiet: quiet)
     }
 }

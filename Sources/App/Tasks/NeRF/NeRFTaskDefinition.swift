@@ -55,7 +55,13 @@ struct NeRFTaskDefinition: TaskDefinition {
                                    downscale: try o.int("downscale", default: 1, in: 1...64), testEvery: testEvery)
         }
         if let procedural = try o.string("procedural") {
-            guard procedural == "shapes" else { throw o.error("procedural", "unknown procedural scene \"\(procedural)\", expected shapes") }
+            if procedural == "city" {
+                return NeRFData.proceduralCity(views: try o.int("views", default: 64, in: 2...10_000),
+                                               width: try o.int("width", default: 128, in: 8...4096),
+                                               height: try o.int("height", default: 96, in: 8...4096), testEvery: testEvery,
+                                               seed: try o.int("seed", default: 1, in: 0...Int(Int32.max)))
+            }
+            guard procedural == "shapes" else { throw o.error("procedural", "unknown procedural scene \"\(procedural)\", expected shapes or city") }
             return NeRFData.proceduralViews(views: try o.int("views", default: 48, in: 2...10_000), width: try o.int("width", default: 64, in: 8...4096),
                                             height: try o.int("height", default: 64, in: 8...4096), testEvery: testEvery)
         }
@@ -98,6 +104,8 @@ enum NeRFData: TaskData, Equatable {
     case colmap(model: String, images: String, downscale: Int, testEvery: Int)
     /// The built-in coloured-shapes scene, rendered by fieldfit itself: `views` views of `width` × `height`.
     case proceduralViews(views: Int, width: Int, height: Int, testEvery: Int)
+    /// The procedural city block (`ProceduralCityScene`) laid out from `seed`, seen along its aerial path.
+    case proceduralCity(views: Int, width: Int, height: Int, testEvery: Int, seed: Int)
 
     var json: JSONValue {
         switch self {
@@ -109,6 +117,9 @@ enum NeRFData: TaskData, Equatable {
         case let .proceduralViews(views, w, h, testEvery):
             return .object([("procedural", .string("shapes")), ("views", .int(views)), ("width", .int(w)), ("height", .int(h)),
                             ("test_every", .int(testEvery))])
+        case let .proceduralCity(views, w, h, testEvery, seed):
+            return .object([("procedural", .string("city")), ("views", .int(views)), ("width", .int(w)), ("height", .int(h)),
+                            ("test_every", .int(testEvery)), ("seed", .int(seed))])
         }
     }
 }
