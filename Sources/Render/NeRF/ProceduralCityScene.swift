@@ -11,7 +11,7 @@ import TensorCore
 /// the footprint of the lego scene's unit box — inside the NeRF scene cube of side `aabbScale` (8).
 /// Lambert-shaded by a fixed sun plus ambient, so colours do not depend on the view; the sky is transparent.
 /// Rendered exactly by ray tracing with a 2 × 2 sub-pixel grid; a ray tests the blocks' bounding boxes first.
-public struct ProceduralCityScene: Sendable {
+public struct ProceduralCityScene: Equatable, Sendable {
     /// How a surface is coloured.
     public enum Material: Equatable, Sendable {
         /// One colour.

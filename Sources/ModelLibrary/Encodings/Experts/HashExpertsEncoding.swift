@@ -55,6 +55,7 @@ public final class HashExpertsEncoding: CompositeModule {
     }
 
     public func bind(_ binding: ParameterBinding) {
+        gateValues = binding.values
         gate.bind(binding)
         var offset = gate.parameterCount
         for expert in experts {
@@ -63,9 +64,24 @@ public final class HashExpertsEncoding: CompositeModule {
         }
     }
 
+    /// The bound parameter values (the gate's grid comes first).
+    private var gateValues: UnsafeMutablePointer<Float>?
+
+    /// The children as they initialise themselves, except the gate's grid: level l starts at U(±0.5·2^−l) instead
+    /// of tcnn's ±1e-4, so the first partition is a smooth random field over space (coherent regions per expert)
+    /// rather than salt-and-pepper noise that flips as soon as the gate moves.
     public func initializeParameters(_ rng: inout RandomGenerator) {
         var g = rng.fork(1)
         gate.initializeParameters(&g)
+        if let grid = gate.encoding as? GridEncoding, let values = gateValues {
+            var r = rng.fork(99)
+            var offset = 0
+            for (l, tensor) in grid.parameterTensors.enumerated() {
+                let amplitude = 0.5 * Float(pow(2, -Double(l)))
+                for i in 0..<tensor.count { values[offset + i] = r.nextFloat(-amplitude, amplitude) }
+                offset += tensor.count
+            }
+        }
         for (e, expert) in experts.enumerated() {
             var r = rng.fork(UInt64(2 + e))
             expert.initializeParameters(&r)
