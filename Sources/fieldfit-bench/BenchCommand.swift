@@ -9,7 +9,7 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
     /// The benchmark groups `--only` takes (`representations-TASK` for one task of the representation table).
     static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "capture", "decoders", "representations",
-                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets"]
+                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets", "experts"]
 
     static let configuration = CommandConfiguration(
         commandName: "fieldfit-bench",
@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run one group: \(BenchCommand.groups.joined(separator: ", ")) (default: all).", valueName: "group"))
     var only: String?
 
-    @Option(help: ArgumentHelp("Seconds of each fit in the representations groups.", valueName: "s"))
+    @Option(help: ArgumentHelp("Seconds of each fit in the representations and experts groups.", valueName: "s"))
     var fitSeconds = 60.0
 
     @Option(help: ArgumentHelp("Also write the figures and the machine's description as JSON to this file.", valueName: "file"))
@@ -77,6 +77,9 @@ struct BenchCommand: ParsableCommand {
         if runs("capture") { figures += captureBenchmark(fieldfit: fieldfit, threads: threads, seconds: 120) }
         if runs("representation-targets") {
             figures += representationTargetFigures(fieldfit: fieldfit, scenes: packageRoot + "/scenes/representations", threads: threads)
+        }
+        if runs("experts") {
+            figures += expertsBenchmark(fieldfit: fieldfit, scenes: packageRoot + "/scenes", threads: threads, seconds: fitSeconds)
         }
         if only == nil || only!.hasPrefix("representations") {
             let tasks = only.map { $0.hasPrefix("representations-") ? [String($0.dropFirst("representations-".count))] : [] } ?? []
