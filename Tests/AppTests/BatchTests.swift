@@ -127,6 +127,26 @@ private func string(_ v: JSONValue?) -> String? { if case .string(let s)? = v { 
         #expect(FileManager.default.fileExists(atPath: out + "/set/left/reconstruction.png"))
     }
 
+    @Test func anInterruptedFieldIsResumedFromItsCheckpointOrStartedAgain() throws {
+        let dir = temporaryFolder()
+        defer { removeTemporaryFolder(dir) }
+        let input = dir + "/in"
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        let scene = writeFile(input, "field.json", tinyImageScene())
+        for resume in [true, false] {
+            // An interrupted run: a checkpoint at step 4 with seed 7, no metrics.json.
+            let out = dir + "/out-\(resume)"
+            #expect(runFieldfit([scene, "--out", out + "/field", "--steps", "4", "--seed", "7", "--quiet"]).status == 0)
+            try FileManager.default.removeItem(atPath: out + "/field/metrics.json")
+            let r = runBatch([input, "--out", out, "--steps", "8", "--threads", "1", "--quiet"] + (resume ? ["--resume"] : []))
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(number(try finalMetrics(out + "/field")["step"]) == 8)
+            // Resumed: the run's own settings (seed 7) go on; started again: the scene's (seed 1337).
+            let seed = number(try JSONParser.parse(file: out + "/field/config.json")["training"]?["seed"])
+            #expect(seed == (resume ? 7 : 1337), "resume \(resume)")
+        }
+    }
+
     @Test func aFailingFieldIsReportedAndTheOthersFinish() throws {
         let dir = temporaryFolder()
         defer { removeTemporaryFolder(dir) }

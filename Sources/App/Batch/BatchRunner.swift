@@ -4,7 +4,9 @@ import TensorCore
 
 /// Runs a batch's fields on this machine, `jobs` at a time, each as a child process of the fieldfit executable
 /// (`fieldfit batch … --index I`), so that a crash or a bad input ends that field only. Each child's output goes
-/// to `OUT/batch/logs/<field>.log`; one line is printed per finished field.
+/// to `OUT/batch/logs/<field>.log`; one line is printed per finished field. Foundation starts each child in its own
+/// process group, so Ctrl-C (SIGINT) or SIGTERM reaches only the batch: it stops the running children and exits;
+/// a rerun continues (finished fields are kept, checkpoints are written atomically).
 final class BatchRunner: @unchecked Sendable {
     let job: BatchJob
     let fields: [BatchField]
@@ -14,6 +16,8 @@ final class BatchRunner: @unchecked Sendable {
     private var queue: [Int]
     private var outcomes: [Int: BatchOutcome] = [:]
     private var finishedCount = 0
+    /// The children running now (for stopping them on SIGINT/SIGTERM).
+    private var running: Set<Int32> = []
 
     init(job: BatchJob, fields: [BatchField], jobs: Int, quiet: Bool) {
         (self.job, self.fields, self.jobs, self.quiet) = (job, fields, jobs, quiet)
@@ -37,12 +41,33 @@ final class BatchRunner: @unchecked Sendable {
         }
         queue = pending.reversed()
         let total = pending.count
+        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { self.stop(signal: number) }
+            source.resume()
+            return source
+        }
+        defer {
+            for source in signals { source.cancel() }
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+        }
         let group = DispatchGroup()
         for _ in 0..<min(jobs, total) {
             DispatchQueue.global().async(group: group) { self.work(total: total) }
         }
         group.wait()
         return fields.indices.map { outcomes[$0]! }
+    }
+
+    /// Stops the running children (SIGTERM) and exits as a process killed by `signal` would.
+    private func stop(signal number: Int32) {
+        lock.lock()
+        for pid in running { kill(pid, SIGTERM) }
+        let stopped = running.count
+        FileHandle.standardError.write(Data("fieldfit batch: interrupted: stopped \(stopped) running field\(stopped == 1 ? "" : "s"); run the batch again to continue (--resume: from their checkpoints)\n".utf8))
+        exit(128 + number)
     }
 
     /// One worker: takes the next field until none is left.
@@ -104,7 +129,13 @@ final class BatchRunner: @unchecked Sendable {
         do { try process.run() } catch {
             throw FieldError(file: job.executable, "cannot be started: \(error.localizedDescription)")
         }
+        lock.lock()
+        running.insert(process.processIdentifier)
+        lock.unlock()
         process.waitUntilExit()
+        lock.lock()
+        running.remove(process.processIdentifier)
+        lock.unlock()
         if process.terminationReason == .uncaughtSignal {
             return "crashed (signal \(process.terminationStatus)); see \(log)"
         }

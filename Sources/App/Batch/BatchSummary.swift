@@ -38,7 +38,7 @@ public struct BatchSummary {
     /// The totals line.
     var totalsText: String {
         let training = outcomes.compactMap(\.trainingSeconds).reduce(0, +)
-        var parts = ["\(outcomes.count) fields: \(count("done")) done"]
+        var parts = ["\(outcomes.count) field\(outcomes.count == 1 ? "" : "s"): \(count("done")) done"]
         let earlier = count("done") - finishedNow
         if batchWallSeconds != nil && earlier > 0 { parts[0] += " (\(earlier) earlier)" }
         parts[0] += ", \(count("failed")) failed, \(count("interrupted")) interrupted, \(count("missing")) missing"

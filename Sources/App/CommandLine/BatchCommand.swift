@@ -103,6 +103,13 @@ struct BatchCommand: ParsableCommand {
         let (jobs, threads) = parallelism(cores: cores)
         let job = makeJob(threads: slurm ? (overrides.worker.threads ?? 1) : threads)
         if let index {
+            // A local batch ignores SIGINT/SIGTERM while it runs its children (and starts them from threads that block
+            // signals); both survive exec, so a field's process takes the signals back (an empty mask, as a shell gives), for the batch (or anyone) to stop it.
+            signal(SIGINT, SIG_DFL)
+            signal(SIGTERM, SIG_DFL)
+            var all = sigset_t()
+            sigfillset(&all)
+            sigprocmask(SIG_UNBLOCK, &all, nil)
             let fields = try BatchManifest.read(from: job.outFolder)
             guard index < fields.count else {
                 throw FieldError(file: BatchManifest.path(in: job.outFolder), location: "--index", "expected 0...\(fields.count - 1), got \(index)")
@@ -119,7 +126,7 @@ struct BatchCommand: ParsableCommand {
         if slurm { return try writeSlurm(job, fields: fields) }
 
         if !overrides.worker.quiet {
-            print("fieldfit batch: \(fields.count) fields, \(jobs) at a time × \(threads) thread\(threads == 1 ? "" : "s") → \(job.outFolder)")
+            print("fieldfit batch: \(fields.count) field\(fields.count == 1 ? "" : "s"), \(jobs) at a time × \(threads) thread\(threads == 1 ? "" : "s") → \(job.outFolder)")
         }
         let start = Date()
         let outcomes = BatchRunner(job: job, fields: fields, jobs: jobs, quiet: overrides.worker.quiet).run()
