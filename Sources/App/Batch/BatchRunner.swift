@@ -53,9 +53,14 @@ final class BatchRunner: @unchecked Sendable {
             signal(SIGINT, SIG_DFL)
             signal(SIGTERM, SIG_DFL)
         }
+        // One thread per worker (each waits on its child): the global dispatch queue may run fewer than `jobs` at once.
         let group = DispatchGroup()
         for _ in 0..<min(jobs, total) {
-            DispatchQueue.global().async(group: group) { self.work(total: total) }
+            group.enter()
+            Thread {
+                self.work(total: total)
+                group.leave()
+            }.start()
         }
         group.wait()
         return fields.indices.map { outcomes[$0]! }

@@ -49,7 +49,10 @@ public struct SlurmJobArray: Equatable, Sendable {
 
     /// Runs `sbatch --parsable` on the script; returns the job id.
     public func submit() throws(FieldError) -> String {
-        let sbatch = try ExternalTool.find("sbatch", package: "slurm-client")
+        guard let path = ExternalTool.locate("sbatch") else {
+            throw FieldError(file: "sbatch", "not found on PATH: --submit needs Slurm's client (apt-get install slurm-client); or run sbatch \(scriptPath) where Slurm is")
+        }
+        let sbatch = ExternalTool(name: "sbatch", path: path)
         let result = try sbatch.run(["--parsable", scriptPath])
         guard result.status == 0 else {
             throw FieldError(file: "sbatch", "failed (exit \(result.status)): \(ExternalTool.lastMessage(result.output))")

@@ -140,7 +140,8 @@ struct BatchCommand: ParsableCommand {
         let array = SlurmJobArray(job: job, tasks: fields.count, maxRunning: jobs, partition: partition, time: time,
                                   cpusPerTask: cpusPerTask, memory: mem)
         try array.write()
-        print("fieldfit batch: \(fields.count) fields → \(array.scriptPath) (a job array of \(fields.count) tasks; fields listed in \(BatchManifest.path(in: job.outFolder)))")
+        let s = fields.count == 1 ? "" : "s"
+        print("fieldfit batch: \(fields.count) field\(s) → \(array.scriptPath) (a job array of \(fields.count) task\(s); fields listed in \(BatchManifest.path(in: job.outFolder)))")
         if submit {
             let id = try array.submit()
             print("fieldfit batch: submitted job array \(id); when it is done: fieldfit batch --collect \(job.outFolder)")
