@@ -9,7 +9,7 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
     /// The benchmark groups `--only` takes (`representations-TASK` for one task of the representation table).
     static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "capture", "decoders", "representations",
-                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets", "experts"]
+                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets", "experts", "batch"]
 
     static let configuration = CommandConfiguration(
         commandName: "fieldfit-bench",
@@ -24,6 +24,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds of each fit in the representations and experts groups.", valueName: "s"))
     var fitSeconds = 60.0
+
+    @Option(help: ArgumentHelp("The batch group also measures a Slurm job array on this partition of a running cluster (tools/slurm-check --bench).", valueName: "partition"))
+    var batchSlurm: String?
 
     @Option(help: ArgumentHelp("Also write the figures and the machine's description as JSON to this file.", valueName: "file"))
     var json: String?
@@ -74,6 +77,7 @@ struct BenchCommand: ParsableCommand {
             figures += nerfFitBenchmark(fieldfit: fieldfit, scene: packageRoot + "/scenes/lego-200.json", label: "lego 200²",
                                         threads: threads, seconds: 600, target: 31, renderSize: nil, memoryTargetMiB: 1536)
         }
+        if runs("batch") { figures += batchBenchmark(fieldfit: fieldfit, slurmPartition: batchSlurm) }
         if runs("capture") { figures += captureBenchmark(fieldfit: fieldfit, threads: threads, seconds: 120) }
         if runs("representation-targets") {
             figures += representationTargetFigures(fieldfit: fieldfit, scenes: packageRoot + "/scenes/representations", threads: threads)

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The options that override a scene's training settings, shared by `fieldfit fit` and `fieldfit-viewer`.
 public struct FitOverrides: ParsableArguments {
-    @Option(name: .customLong("out"), help: ArgumentHelp("Write the run folder here (default: runs/<scene name>).", valueName: "dir"))
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write the run folder here (default: runs/<scene name>); `batch`: the folder of run folders.", valueName: "dir"))
     var outputFolder: String?
 
     @Option(help: ArgumentHelp("Train for this many seconds in total (replaces the scene's limits).", valueName: "s"))

@@ -21,6 +21,11 @@ public protocol TaskDefinition: Sendable {
     /// Whether `fieldfit render` and `fieldfit mesh` work on this task's runs.
     var rendersTrainedRuns: Bool { get }
     var exportsMeshes: Bool { get }
+    /// The `data` key that names one input file (sdf: `mesh`, image: `image`), for `fieldfit batch --template`;
+    /// nil when the task's data is not one file.
+    var dataFileKey: String? { get }
+    /// The file extensions (lower case, no dot) `dataFileKey` takes.
+    var dataFileExtensions: [String] { get }
 
     /// Reads the scene's `data` object (the caller checks for unknown keys afterwards).
     func readData(_ data: ConfigObject, paths: ScenePaths) throws(FieldError) -> any TaskData
@@ -44,6 +49,8 @@ extension TaskDefinition {
     public var rendersRadiance: Bool { false }
     public var rendersTrainedRuns: Bool { false }
     public var exportsMeshes: Bool { false }
+    public var dataFileKey: String? { nil }
+    public var dataFileExtensions: [String] { [] }
 
     public func readSettings(_ root: ConfigObject, paths: ScenePaths) throws(FieldError) -> any TaskSettings { NoTaskSettings() }
 

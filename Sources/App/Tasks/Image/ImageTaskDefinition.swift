@@ -8,6 +8,8 @@ struct ImageTaskDefinition: TaskDefinition {
     let name = "image"
     let dataExample = "{\"image\": \"photo.png\"}"
     var liveModes: [LiveMode] { [.rgb, .target, .error] }
+    var dataFileKey: String? { "image" }
+    var dataFileExtensions: [String] { ["png", "jpg", "jpeg"] }
 
     /// instant-ngp's image model: hash grid 16 levels × 2 features, 2^19 entries, base 16 (finest level set to
     /// the image size); a 64-wide MLP with two hidden ReLU layers and a sigmoid output, no biases; L2; Adam.

@@ -11,6 +11,8 @@ struct SDFTaskDefinition: TaskDefinition {
     let settingsKeys = ["mesh_export"]
     var rendersTrainedRuns: Bool { true }
     var exportsMeshes: Bool { true }
+    var dataFileKey: String? { "mesh" }
+    var dataFileExtensions: [String] { MeshFormat.allCases.map(\.rawValue) }
     var liveModes: [LiveMode] { [.rgb, .depth, .normals, .alpha] }
 
     /// The SDF model: a hash grid of 12 levels × 2 features, 2^17 entries per level, base 16 (finest level 2048
