@@ -9,7 +9,7 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
     /// The benchmark groups `--only` takes (`representations-TASK` for one task of the representation table).
     static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "capture", "decoders", "representations",
-                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets"]
+                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets", "classify"]
 
     static let configuration = CommandConfiguration(
         commandName: "fieldfit-bench",
@@ -25,6 +25,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds of each fit in the representations groups.", valueName: "s"))
     var fitSeconds = 60.0
 
+    @Option(name: .customLong("shapes-per-family"), help: ArgumentHelp("Shapes per family in the classify group.", valueName: "n"))
+    var shapesPerFamily = 20
+
     @Option(help: ArgumentHelp("Also write the figures and the machine's description as JSON to this file.", valueName: "file"))
     var json: String?
 
@@ -33,6 +36,7 @@ struct BenchCommand: ParsableCommand {
         if let only, !BenchCommand.groups.contains(only) {
             throw ValidationError("--only: expected one of \(BenchCommand.groups.joined(separator: ", ")), got \"\(only)\"")
         }
+        guard (1...10_000).contains(shapesPerFamily) else { throw ValidationError("--shapes-per-family: expected an integer in 1...10000, got \(shapesPerFamily)") }
         guard fitSeconds > 0 && fitSeconds.isFinite else { throw ValidationError("--fit-seconds: expected a positive number, got \(fitSeconds)") }
     }
 
@@ -77,6 +81,10 @@ struct BenchCommand: ParsableCommand {
         if runs("capture") { figures += captureBenchmark(fieldfit: fieldfit, threads: threads, seconds: 120) }
         if runs("representation-targets") {
             figures += representationTargetFigures(fieldfit: fieldfit, scenes: packageRoot + "/scenes/representations", threads: threads)
+        }
+        if runs("classify") {
+            figures += classifyBenchmark(fieldfit: fieldfit, template: packageRoot + "/scenes/triplane-shape.json", threads: threads,
+                                         perFamily: shapesPerFamily)
         }
         if only == nil || only!.hasPrefix("representations") {
             let tasks = only.map { $0.hasPrefix("representations-") ? [String($0.dropFirst("representations-".count))] : [] } ?? []
