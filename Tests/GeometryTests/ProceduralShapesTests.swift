@@ -5,14 +5,8 @@ import Testing
 /// The procedural shape families: every shape is a valid closed mesh, the same seed gives the same shape,
 /// shapes vary within a family, and the families differ in simple statistics.
 struct ProceduralShapesTests {
-    /// Each undirected edge used exactly twice, once in each direction (each part closed and consistently oriented).
-    func isClosedAndOriented(_ mesh: TriangleMesh) -> Bool {
-        var directed: [UInt64: Int] = [:]
-        for t in mesh.triangles {
-            for (a, b) in [(t.x, t.y), (t.y, t.z), (t.z, t.x)] { directed[UInt64(a) << 32 | UInt64(b), default: 0] += 1 }
-        }
-        return directed.allSatisfy { key, n in n == 1 && directed[(key & 0xFFFF_FFFF) << 32 | key >> 32] == 1 }
-    }
+    /// Each edge used once in each direction (ProceduralMeshTests' check).
+    func isClosedAndOriented(_ mesh: TriangleMesh) -> Bool { ProceduralMeshTests().isClosedAndOriented(mesh) }
 
     @Test(arguments: ShapeFamily.allCases)
     func everyShapeIsClosedOutwardAndNonDegenerate(_ family: ShapeFamily) {

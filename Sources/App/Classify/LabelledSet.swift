@@ -1,5 +1,6 @@
 import FieldIO
 import Foundation
+import TensorCore
 
 /// Labelled items read from a folder laid out as `ROOT/<family>/<stem>…`: the label of an item is its family
 /// folder's name. `fieldfit batch` writes fitted runs as `OUT/<family>/<stem>/` and `fieldfit shapes` writes
@@ -71,9 +72,9 @@ struct LabelledSet {
             var members = items.filter { $0.family == family }
             var h: UInt64 = seed ^ 0xCBF2_9CE4_8422_2325
             for byte in family.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01B3 }
-            var rng = SplitRandom(state: h)
+            var rng = RandomGenerator(seed: h, stream: 0x5B17)
             for i in stride(from: members.count - 1, to: 0, by: -1) {
-                members.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+                members.swapAt(i, rng.nextInt(below: i + 1))
             }
             var held = Int((testFraction * Double(members.count)).rounded(.up))
             if members.count >= 2 { held = min(max(held, 1), members.count - 1) } else { held = 0 }
@@ -81,17 +82,5 @@ struct LabelledSet {
             train += members.dropFirst(held)
         }
         return (train, test)
-    }
-}
-
-/// splitmix64, for the split's shuffle (kept apart from the training generator so the split never moves).
-private struct SplitRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

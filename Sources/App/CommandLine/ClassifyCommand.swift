@@ -68,6 +68,13 @@ struct ClassifyCommand: ParsableCommand {
         }
         let folder = output ?? (input as NSString).appendingPathComponent("classify-\(baseline == nil ? model.rawValue : "pointnet")")
         try report.write(to: folder)
+        if !quiet {
+            for (i, family) in report.families.enumerated() {
+                let row = report.confusion[i], n = row.reduce(0, +)
+                let wrong = row.indices.filter { $0 != i && row[$0] > 0 }.map { "\(report.families[$0]) \(row[$0])" }
+                print("  \(family): \(row[i]) of \(n)" + (wrong.isEmpty ? "" : " (taken for " + wrong.joined(separator: ", ") + ")"))
+            }
+        }
         print(String(format: "fieldfit classify: %@ test accuracy %.1f%% (%d of %d; chance %.1f%%), train %.1f%%, %.1f s → %@",
                      report.model, 100 * report.testAccuracy, Int((report.testAccuracy * Double(report.testCount)).rounded()),
                      report.testCount, 100 / Double(report.families.count), 100 * report.trainAccuracy, report.seconds, folder))
