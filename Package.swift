@@ -76,6 +76,6 @@ let package = Package(
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "TensorCore", "FieldIO"]),
         .testTarget(name: "FieldsTests", dependencies: ["Fields", "Geometry", "TensorCore", "FieldIO"]),
         .testTarget(name: "RenderTests", dependencies: ["TestSupport", "Render", "Geometry", "TensorCore", "FieldIO"]),
-        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Render", "ModelLibrary", "TensorCore", "FieldIO"]),
+        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "Render", "ModelLibrary", "Geometry", "TensorCore", "FieldIO"]),
     ]
 )

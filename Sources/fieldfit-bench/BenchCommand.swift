@@ -9,7 +9,8 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
     /// The benchmark groups `--only` takes (`representations-TASK` for one task of the representation table).
     static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "capture", "decoders", "representations",
-                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets", "experts", "batch"]
+                         "representations-image", "representations-sdf", "representations-nerf", "representation-targets", "experts", "batch",
+                         "classify"]
 
     static let configuration = CommandConfiguration(
         commandName: "fieldfit-bench",
@@ -28,6 +29,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The batch group also measures a Slurm job array on this partition of a running cluster (tools/slurm-check --bench).", valueName: "partition"))
     var batchSlurm: String?
 
+    @Option(name: .customLong("shapes-per-family"), help: ArgumentHelp("Shapes per family in the classify group.", valueName: "n"))
+    var shapesPerFamily = 20
+
     @Option(help: ArgumentHelp("Also write the figures and the machine's description as JSON to this file.", valueName: "file"))
     var json: String?
 
@@ -36,6 +40,7 @@ struct BenchCommand: ParsableCommand {
         if let only, !BenchCommand.groups.contains(only) {
             throw ValidationError("--only: expected one of \(BenchCommand.groups.joined(separator: ", ")), got \"\(only)\"")
         }
+        guard (1...10_000).contains(shapesPerFamily) else { throw ValidationError("--shapes-per-family: expected an integer in 1...10000, got \(shapesPerFamily)") }
         guard fitSeconds > 0 && fitSeconds.isFinite else { throw ValidationError("--fit-seconds: expected a positive number, got \(fitSeconds)") }
     }
 
@@ -84,6 +89,10 @@ struct BenchCommand: ParsableCommand {
         }
         if runs("experts") {
             figures += expertsBenchmark(fieldfit: fieldfit, scenes: packageRoot + "/scenes", threads: threads, seconds: fitSeconds)
+        }
+        if runs("classify") {
+            figures += classifyBenchmark(fieldfit: fieldfit, template: packageRoot + "/scenes/triplane-shape.json", threads: threads,
+                                         perFamily: shapesPerFamily)
         }
         if only == nil || only!.hasPrefix("representations") {
             let tasks = only.map { $0.hasPrefix("representations-") ? [String($0.dropFirst("representations-".count))] : [] } ?? []

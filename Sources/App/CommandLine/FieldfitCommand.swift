@@ -16,6 +16,8 @@ public struct FieldfitCommand: ParsableCommand {
           fieldfit mesh <run-dir> [--resolution <n>] [--out <file>]
           fieldfit process <photos-dir | video> --out <data-dir> [--max-size <px>] [--frames <n>] [--matcher <kind>]
           fieldfit batch <scenes-dir | data-dir> [--template <scene>] --out <dir> [--jobs <n>] [--threads <n>] [--slurm [--submit]] | --collect <dir>
+          fieldfit shapes --out <dir> [--per-family <n>] [--seed <n>]
+          fieldfit classify <runs-dir> [--model mlp] [--baseline pointcloud] [--test-fraction <f>] [--epochs <n>] [--seed <n>] [--out <dir>]
         """,
         discussion: """
         Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a \
@@ -25,7 +27,8 @@ public struct FieldfitCommand: ParsableCommand {
         fieldfit renders itself; no files needed); `fieldfit demo-image` and `fieldfit demo-sdf` fit the \
         embedded image and SDF scenes.
         """,
-        subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self, ProcessCommand.self, BatchCommand.self],
+        subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self, ProcessCommand.self,
+                      BatchCommand.self, ShapesCommand.self, ClassifyCommand.self],
         defaultSubcommand: FitCommand.self)
 
     public init() {}
