@@ -15,6 +15,7 @@ public struct FieldfitCommand: ParsableCommand {
           fieldfit export <run-dir> mesh|pointcloud|cameras [--out <file>] [options]
           fieldfit mesh <run-dir> [--resolution <n>] [--out <file>]
           fieldfit process <photos-dir | video> --out <data-dir> [--max-size <px>] [--frames <n>] [--matcher <kind>]
+          fieldfit distill <teacher-run> <student> [--method PVD|PVD-AL] [--out <dir>] [--seconds <s>] [--steps <n>] [--seed <n>]
         """,
         discussion: """
         Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a \
@@ -24,7 +25,8 @@ public struct FieldfitCommand: ParsableCommand {
         fieldfit renders itself; no files needed); `fieldfit demo-image` and `fieldfit demo-sdf` fit the \
         embedded image and SDF scenes.
         """,
-        subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self, ProcessCommand.self],
+        subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self, ProcessCommand.self,
+                      DistillCommand.self],
         defaultSubcommand: FitCommand.self)
 
     public init() {}
