@@ -64,6 +64,10 @@ public final class Trainer {
         return value
     }
 
+    /// The model's training context (what `step` runs forward and backward with), for callers that read or feed
+    /// a module's intermediate values inside `step`'s loss closure (distillation's feature loss).
+    public var trainingContext: ModuleContext { context }
+
     /// The predictions of the last training step (`[batch, outputWidth]`).
     public var lastOutput: UnsafePointer<Float> { UnsafePointer(output.pointer) }
 

@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     /// The benchmark groups `--only` takes (`representations-TASK` for one task of the representation table).
     static let groups = ["limits", "kernels", "fit", "sdf", "sdf-normals", "geometry", "mc", "nerf", "nerf200", "capture", "decoders", "representations",
                          "representations-image", "representations-sdf", "representations-nerf", "representation-targets", "experts", "batch",
-                         "classify"]
+                         "classify", "distill", "distill100"]
 
     static let configuration = CommandConfiguration(
         commandName: "fieldfit-bench",
@@ -31,6 +31,15 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .customLong("shapes-per-family"), help: ArgumentHelp("Shapes per family in the classify group.", valueName: "n"))
     var shapesPerFamily = 20
+
+    @Option(help: ArgumentHelp("distill: the folder of the teacher runs lego-100 and lego-200 (trained there when missing).", valueName: "dir"))
+    var teachers = "runs"
+
+    @Option(help: ArgumentHelp("distill: seconds of each student and from-scratch fit (default: a third of the teacher's time).", valueName: "s"))
+    var distillSeconds: Double?
+
+    @Option(help: ArgumentHelp("distill: seconds of the from-scratch MLP whose PSNR the MLP student must reach 5× sooner.", valueName: "s"))
+    var mlpReferenceSeconds = 600.0
 
     @Option(help: ArgumentHelp("Also write the figures and the machine's description as JSON to this file.", valueName: "file"))
     var json: String?
@@ -98,6 +107,11 @@ struct BenchCommand: ParsableCommand {
             let tasks = only.map { $0.hasPrefix("representations-") ? [String($0.dropFirst("representations-".count))] : [] } ?? []
             figures += representationBenchmarks(fieldfit: fieldfit, scenes: packageRoot + "/scenes/representations",
                                                 threads: threads, seconds: fitSeconds, tasks: tasks)
+        }
+        if runs("distill") || runs("distill100") {
+            figures += distillBenchmarks(fieldfit: fieldfit, packageRoot: packageRoot, teachers: teachers,
+                                         sizes: only == "distill100" ? [100] : [100, 200], threads: threads,
+                                         seconds: distillSeconds, mlpReferenceSeconds: mlpReferenceSeconds)
         }
         report(figures, machine: machine)
     }

@@ -18,6 +18,7 @@ public struct FieldfitCommand: ParsableCommand {
           fieldfit batch <scenes-dir | data-dir> [--template <scene>] --out <dir> [--jobs <n>] [--threads <n>] [--slurm [--submit]] | --collect <dir>
           fieldfit shapes --out <dir> [--per-family <n>] [--seed <n>]
           fieldfit classify <runs-dir> [--model mlp] [--baseline pointcloud] [--test-fraction <f>] [--epochs <n>] [--seed <n>] [--out <dir>]
+          fieldfit distill <teacher-run> <student> [--method PVD|PVD-AL] [--out <dir>] [--seconds <s>] [--steps <n>] [--seed <n>]
         """,
         discussion: """
         Fits a neural field to the scene's data and writes a run folder: config.json, metrics.json, a \
@@ -28,7 +29,7 @@ public struct FieldfitCommand: ParsableCommand {
         embedded image and SDF scenes.
         """,
         subcommands: [FitCommand.self, RenderCommand.self, ExportCommand.self, MeshCommand.self, ProcessCommand.self,
-                      BatchCommand.self, ShapesCommand.self, ClassifyCommand.self],
+                      DistillCommand.self, BatchCommand.self, ShapesCommand.self, ClassifyCommand.self],
         defaultSubcommand: FitCommand.self)
 
     public init() {}

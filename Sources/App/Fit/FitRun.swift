@@ -47,6 +47,7 @@ final class FitRun {
         self.quiet = quiet
         let batch = scene.training.batchSize
         trainer = try TaskFactory.makeTrainer(scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
+        if let distillation = task as? DistillationTask { _ = try distillation.distillationStep(trainer) }
         if initializeKernels {
             let outcome = try KernelInitialization.run(trainer: trainer, task: task, seed: scene.training.seed, file: scene.file, pool: pool)
             initializationNote = outcome?.note

@@ -30,6 +30,8 @@ public struct Scene {
     public var taskSettings: any TaskSettings
     /// The output folder ("" = `runs/<name>` in the current folder).
     public var outputFolder: String
+    /// A student scene's teacher and distillation settings (`distill`), or nil for an ordinary fit.
+    public var distill: DistillSettings?
 
     /// Limits and cadence of training.
     public struct TrainingSettings: Equatable {
@@ -64,26 +66,46 @@ public struct Scene {
     }
 
     /// Reads and validates the scene file at `path`; relative data paths resolve against its folder.
-    public static func load(_ path: String) throws(FieldError) -> Scene {
-        let json = try JSONParser.parse(file: path)
+    /// `distillTeacher`: the scene is a student of that run (`fieldfit distill`); `json`: the file's content when
+    /// the caller already read (and amended) it.
+    public static func load(_ path: String, distillTeacher: String? = nil, json given: JSONValue? = nil) throws(FieldError) -> Scene {
+        let json: JSONValue
+        if let given { json = given } else { json = try JSONParser.parse(file: path) }
         var base = path.split(separator: "/").last.map(String.init) ?? path
         if base.lowercased().hasSuffix(".json") { base.removeLast(5) }
-        return try Scene(json: json, file: path, defaultName: base, resolvePathsAgainst: path)
+        return try Scene(json: json, file: path, defaultName: base, resolvePathsAgainst: path, distillTeacher: distillTeacher)
     }
 
     /// Builds a scene from JSON. `resolvePathsAgainst` is the file relative data paths are relative to.
-    public init(json: JSONValue, file: String, defaultName: String, resolvePathsAgainst: String?) throws(FieldError) {
+    /// `distillTeacher` (`fieldfit distill TEACHER_RUN`) makes the scene a student of that run (its `distill` object
+    /// optional then). A student's task and data default to its teacher's.
+    public init(json: JSONValue, file: String, defaultName: String, resolvePathsAgainst: String?,
+                distillTeacher: String? = nil) throws(FieldError) {
         let root = try ConfigObject(json, file: file)
         self.file = file
         name = try root.string("name", default: defaultName)
-        let names = TaskRegistry.all.map(\.name)
-        let definition = TaskRegistry.definition(named: try root.choice("task", names, default: names[0]))!
-        self.definition = definition
         let paths = ScenePaths(resolvePathsAgainst: resolvePathsAgainst)
-        guard let dataObject = try root.object("data") else {
+        var distillObject = try root.object("distill")
+        if distillObject == nil, distillTeacher != nil { distillObject = try ConfigObject(.object([]), file: file, path: "distill") }
+        distill = try distillObject.map { (o: ConfigObject) throws(FieldError) in
+            try DistillSettings(o, paths: distillTeacher == nil ? paths : ScenePaths(resolvePathsAgainst: nil), teacherOverride: distillTeacher)
+        }
+        let teacher = try distill.map { (d: DistillSettings) throws(FieldError) in try d.teacherConfig(file: file) }
+        let teacherRoot = try teacher.map { (t: (json: JSONValue, path: String)) throws(FieldError) in try ConfigObject(t.json, file: t.path) }
+        let teacherTask = try teacherRoot?.string("task")
+        let names = TaskRegistry.all.map(\.name)
+        let definition = TaskRegistry.definition(named: try root.choice("task", names, default: teacherTask ?? names[0]))!
+        self.definition = definition
+        if let teacherTask, teacherTask != definition.name, let d = distill {
+            throw root.error("task", "is \(definition.name), but the teacher \(d.teacher) is a \(teacherTask) run; a student fits its teacher's task")
+        }
+        let dataPaths = root.has("data") ? paths : ScenePaths(resolvePathsAgainst: teacher?.path)
+        var dataObject = try root.object("data")
+        if dataObject == nil { dataObject = try teacherRoot?.object("data") }
+        guard let dataObject else {
             throw root.error("data", "missing: say what to fit, e.g. \(definition.dataExample)")
         }
-        data = try definition.readData(dataObject, paths: paths)
+        data = try definition.readData(dataObject, paths: dataPaths)
         try dataObject.finish()
 
         let defaults = definition.defaults
@@ -126,6 +148,9 @@ public struct Scene {
         try root.finish()
     }
 
+    /// The `distill` member of config.json (none for an ordinary fit).
+    private var distillJSON: [(key: String, value: JSONValue)] { distill.map { [("distill", $0.json)] } ?? [] }
+
     /// The scene as JSON, with data paths made absolute: written to the run folder as `config.json`
     /// and read back by `--resume`.
     public var resolvedJSON: JSONValue {
@@ -138,6 +163,6 @@ public struct Scene {
                 ("seed", .int(Int(t.seed))), ("threads", .int(t.threads)), ("eval_every_steps", .int(t.evalEverySteps)),
                 ("eval_every_seconds", .double(t.evalEverySeconds)), ("checkpoint_every_seconds", .double(t.checkpointEverySeconds)),
             ])),
-            ("render", render.json)] + taskSettings.trailingJSON)
+            ("render", render.json)] + taskSettings.trailingJSON + distillJSON)
     }
 }

@@ -13,6 +13,8 @@ enum TaskFactory {
         let (task, finest) = try scene.definition.makeTask(&scene, pool: pool)
         scene.encoding = withAutomaticLevelScale(scene.encoding, finestResolution: finest)
         try KernelBudget.resolve(&scene, inputWidth: task.inputWidth, outputWidth: task.outputWidth, finestResolution: finest)
+        // A student scene trains by distillation from its teacher run (everything else is its own task's).
+        if scene.distill != nil { return try DistillationTask(student: task, scene: scene, pool: pool) }
         return task
     }
 

@@ -80,6 +80,9 @@ public final class NeRFNetwork: CompositeModule {
         /// View modulation: the angles, the trunk's output, their gradients and the trunk's context.
         let angles, trunkOutput, trunkOutputGradient, angleGradient: FloatBuffer
         let trunkContext: CAMTrunk.Context?
+        /// An extra dL/dgeometry that `backward` adds to what arrives through the outputs (distillation's feature
+        /// loss), `[capacity, geometryWidth]`; made on first request by `geometryGradientAddend(in:)`.
+        var geometryGradientAddend: FloatBuffer?
 
         init(capacity: Int, network: NeRFNetwork, training: Bool) {
             let g = network.geometryWidth, e = network.direction.outputWidth
@@ -161,6 +164,26 @@ public final class NeRFNetwork: CompositeModule {
         }
     }
 
+    /// The geometry features (`[batch, geometryWidth]`, column 0 the raw density) of the last `forward` with
+    /// `context`, or with no context (inference) when it is nil.
+    public func geometryFeatures(in context: ModuleContext?) -> UnsafePointer<Float> {
+        guard let ctx = (context as? Context) ?? inferenceScratch else { preconditionFailure("NeRFNetwork: no forward ran yet") }
+        return UnsafePointer(ctx.geometry.pointer)
+    }
+
+    /// A per-sample dL/dgeometry (`[capacity, geometryWidth]`) that `backward` with this training context adds to
+    /// the gradient of the geometry features (PVD's feature loss on the density branch). Made (zeroed) on the
+    /// first call, so call it once outside the training step; the caller writes it before each backward.
+    public func geometryGradientAddend(in context: ModuleContext) -> UnsafeMutablePointer<Float> {
+        guard let ctx = context as? Context else { preconditionFailure("NeRFNetwork: wrong context type") }
+        if ctx.geometryGradientAddend == nil {
+            let buffer = FloatBuffer(count: ctx.capacity * geometryWidth)
+            buffer.pointer.update(repeating: 0, count: buffer.count)
+            ctx.geometryGradientAddend = buffer
+        }
+        return ctx.geometryGradientAddend!.pointer
+    }
+
     /// Inference scratch of `colorForward` with a view modulation: angles and the CAM layers' output.
     private var colorScratch: (angles: FloatBuffer, trunk: FloatBuffer)?
 
@@ -210,10 +233,12 @@ public final class NeRFNetwork: CompositeModule {
                            inputGradient: colorInputGradient, batch: batch, context: colorContext, pool: pool)
         }
         let geometryGradient = ctx.geometryGradient.pointer, directionGradient = ctx.directionGradient.pointer
+        let addend = ctx.geometryGradientAddend.map { UnsafePointer($0.pointer) }
         pool.parallelRanges(batch, granularity: 256) { _, rows in
             for i in rows {
                 (geometryGradient + i &* g).update(from: colorInputGradient + i &* cw, count: g)
                 geometryGradient[i &* g] += outputGradient[4 &* i]
+                if let addend { for k in 0..<g { geometryGradient[i &* g &+ k] += addend[i &* g &+ k] } }
                 if wantsInput { (directionGradient + i &* e).update(from: colorInputGradient + (i &* cw &+ g), count: e) }
             }
         }
