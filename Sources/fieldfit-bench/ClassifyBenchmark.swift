@@ -3,7 +3,7 @@ import Foundation
 
 /// The `classify` group (issue 22): writes the procedural shape set (`fieldfit shapes`, `perFamily` per family),
 /// fits every shape with the tri-plane template one at a time into `OUT/<family>/<stem>/`, classifies the fits
-/// (`fieldfit classify`) and runs the point-cloud baseline on the same meshes and split. Reports fit throughput,
+/// (`fieldfit classify`, per-channel MLP and transformer) and runs the point-cloud baseline on the same meshes and split. Reports fit throughput,
 /// both held-out accuracies and the classification times.
 func classifyBenchmark(fieldfit: String, template: String, threads: Int, perFamily: Int) -> [BenchFigure] {
     let root = NSTemporaryDirectory() + "fieldfit-bench-classify-\(getpid())"
@@ -39,6 +39,7 @@ func classifyBenchmark(fieldfit: String, template: String, threads: Int, perFami
     var figures = [BenchFigure(name: "classify: tri-plane fits (\(fits) shapes, 1 at a time)", value: Double(fits) / fitSeconds * 3600,
                                unit: "fields/h", target: "", met: nil)]
     for (label, arguments) in [("tri-planes, per-channel MLP", ["classify", root + "/runs", "--out", root + "/c-mlp"]),
+                               ("tri-planes, transformer", ["classify", root + "/runs", "--model", "transformer", "--out", root + "/c-tr"]),
                                ("point-cloud baseline (PointNet, 512 pts)", ["classify", "--baseline", "pointcloud", root + "/shapes", "--out", root + "/c-pn"])] {
         let out = arguments[arguments.count - 1]
         let t = Date()

@@ -76,7 +76,7 @@ import Testing
         #expect(png.width > 3 * 24 && png.height > 3 * 24)
 
         let baseline = dir + "/pointnet"
-        let b = runFieldfit(["classify", "--baseline", "pointcloud", meshes, "--points", "256", "--epochs", "40",
+        let b = runFieldfit(["classify", "--baseline", "pointcloud", meshes, "--points", "256", "--epochs", "100",
                              "--test-fraction", "0.4", "--seed", "2", "--out", baseline, "--quiet", "--threads", "2"])
         #expect(b.status == 0, "\(b.stderr)")
         let pointReport = try JSONParser.parse(file: baseline + "/classify.json")
