@@ -136,24 +136,8 @@ public final class RadianceTraining {
         }
         let sampleCount = total
         let input = self.input.pointer, steps = self.steps.pointer
-        pool.parallelRanges(kept, granularity: 64) { _, range in
-            for r in range {
-                guard counts[r] > 0 else { continue }
-                let o = SIMD3(origins[3 &* r], origins[3 &* r &+ 1], origins[3 &* r &+ 2])
-                let d = SIMD3(directions[3 &* r], directions[3 &* r &+ 1], directions[3 &* r &+ 2])
-                let dirInput = (d + 1) * 0.5
-                var t = near[r]
-                var j = Int(offsets[r])
-                _ = marcher.march(origin: o, direction: d, t: &t, far: far[r], maxSamples: Int(counts[r])) { p, _, dt in
-                    let q = volume.networkPosition(p)
-                    let row = input + 6 &* j
-                    row[0] = q.x; row[1] = q.y; row[2] = q.z
-                    row[3] = dirInput.x; row[4] = dirInput.y; row[5] = dirInput.z
-                    steps[j] = dt
-                    j &+= 1
-                }
-            }
-        }
+        marcher.writeSamples(rays: kept, origins: origins, directions: directions, near: near, far: far, counts: counts,
+                             offsets: offsets, volume: volume, input: input, steps: steps, pool: pool)
         let colors = self.colors.pointer, colorGradients = self.colorGradients.pointer, used = self.used
         let loss = trainer.step(input: input, batch: sampleCount, pool: pool) { outputs, gradients in
             pool.parallelRanges(kept, granularity: 64) { _, range in

@@ -310,25 +310,8 @@ final class VolumeDistillation: DistillationStep {
     private func marchSamples(_ kept: Int, pool: WorkerPool) {
         let marcher = self.marcher, volume = teacherGrid.volume
         let origins = self.origins.pointer, directions = self.directions.pointer, near = self.near.pointer, far = self.far.pointer
-        let counts = self.counts, offsets = self.offsets, input = self.input.pointer, steps = self.steps.pointer
-        pool.parallelRanges(kept, granularity: 64) { _, range in
-            for r in range {
-                guard counts[r] > 0 else { continue }
-                let o = SIMD3(origins[3 &* r], origins[3 &* r &+ 1], origins[3 &* r &+ 2])
-                let d = SIMD3(directions[3 &* r], directions[3 &* r &+ 1], directions[3 &* r &+ 2])
-                let dirInput = (d + 1) * 0.5
-                var t = near[r]
-                var j = Int(offsets[r])
-                _ = marcher.march(origin: o, direction: d, t: &t, far: far[r], maxSamples: Int(counts[r])) { p, _, dt in
-                    let q = volume.networkPosition(p)
-                    let row = input + 6 &* j
-                    row[0] = q.x; row[1] = q.y; row[2] = q.z
-                    row[3] = dirInput.x; row[4] = dirInput.y; row[5] = dirInput.z
-                    steps[j] = dt
-                    j &+= 1
-                }
-            }
-        }
+        marcher.writeSamples(rays: kept, origins: origins, directions: directions, near: near, far: far, counts: counts,
+                             offsets: offsets, volume: volume, input: input.pointer, steps: steps.pointer, pool: pool)
     }
 
     /// PVD-AL's point level: marks (1) the samples of one ray whose teacher rendering weight wᵢ = αᵢ·Tᵢ is in the
