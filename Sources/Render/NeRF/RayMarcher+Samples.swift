@@ -1,6 +1,28 @@
 import TensorCore
 
 extension RayMarcher {
+    /// Lays out the samples of `rays` rays with `counts[r]` samples each as a prefix sum into `offsets`
+    /// (`rays + 1` entries); from the first ray that would overflow `capacity` samples on, rays are dropped.
+    /// Returns the rays kept, their samples, and the samples all rays drew (for `nextRayCount`).
+    public static func layOut(rays: Int, counts: UnsafePointer<Int32>, offsets: UnsafeMutablePointer<Int32>,
+                              capacity: Int) -> (kept: Int, samples: Int, drawn: Int) {
+        var total = 0, kept = rays, drawn = 0
+        offsets[0] = 0
+        for r in 0..<rays {
+            drawn += Int(counts[r])
+            if total + Int(counts[r]) > capacity { kept = min(kept, r); continue }
+            if r < kept { total += Int(counts[r]); offsets[r + 1] = Int32(total) }
+        }
+        return (kept, total, drawn)
+    }
+
+    /// instant-ngp's rule for the next step's ray count: aim at `targetSamples` from this step's samples per ray,
+    /// in multiples of 256 rays, between 256 and `capacity`.
+    public static func nextRayCount(drawn: Int, rays: Int, targetSamples: Int, capacity: Int) -> Int {
+        let perRay = Double(max(drawn, 1)) / Double(max(rays, 1))
+        return min(capacity, max(256, Int((Double(targetSamples) / perRay / 256).rounded()) * 256))
+    }
+
     /// Marches the first `rays` rays and writes their samples as network input rows `[x, y, z, u, v, w]` (position
     /// in the unit box, direction as `(d + 1) / 2`) and step lengths, ray r's samples from row `offsets[r]` on, at
     /// most `counts[r]` of them from `near[r]` to `far[r]` (the layout the training steps lay out beforehand).

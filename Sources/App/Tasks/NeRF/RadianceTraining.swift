@@ -126,15 +126,8 @@ public final class RadianceTraining {
             }
         }
         // Lay the samples out; rays that would overflow the batch are dropped.
-        let capacity = trainer.batchCapacity
-        var total = 0, kept = rayCount, drawn = 0
-        offsets[0] = 0
-        for r in 0..<rayCount {
-            drawn += Int(counts[r])
-            if total + Int(counts[r]) > capacity { kept = min(kept, r); continue }
-            if r < kept { total += Int(counts[r]); offsets[r + 1] = Int32(total) }
-        }
-        let sampleCount = total
+        let (kept, sampleCount, drawn) = RayMarcher.layOut(rays: rayCount, counts: counts, offsets: offsets,
+                                                           capacity: trainer.batchCapacity)
         let input = self.input.pointer, steps = self.steps.pointer
         marcher.writeSamples(rays: kept, origins: origins, directions: directions, near: near, far: far, counts: counts,
                              offsets: offsets, volume: volume, input: input, steps: steps, pool: pool)
@@ -165,9 +158,7 @@ public final class RadianceTraining {
             return value
         }
         // Aim the next step at the target sample count (instant-ngp's rule), in multiples of 256 rays.
-        let perRay = Double(max(drawn, 1)) / Double(max(rayCount, 1))
-        let next = Int((Double(targetSamples) / perRay / 256).rounded()) * 256
-        rays = min(rayCapacity, max(256, next))
+        rays = RayMarcher.nextRayCount(drawn: drawn, rays: rayCount, targetSamples: targetSamples, capacity: rayCapacity)
         return StepStats(loss: loss, rays: kept, samples: sampleCount)
     }
 

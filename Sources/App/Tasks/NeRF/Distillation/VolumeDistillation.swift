@@ -162,16 +162,8 @@ final class VolumeDistillation: DistillationStep {
 
         // Lay the samples out (rays that would overflow the batch are dropped) and march them.
         let counts = self.counts, offsets = self.offsets
-        var total = 0, kept = rayCount, drawn = 0
-        offsets[0] = 0
-        for r in 0..<rayCount {
-            drawn += Int(counts[r])
-            if total + Int(counts[r]) > sampleCapacity { kept = min(kept, r); continue }
-            if r < kept { total += Int(counts[r]); offsets[r + 1] = Int32(total) }
-        }
-        let perRay = Double(max(drawn, 1)) / Double(max(rayCount, 1))
-        rays = min(rayCapacity, max(256, Int((Double(targetSamples) / perRay / 256).rounded()) * 256))
-        let sampleCount = total
+        let (kept, sampleCount, drawn) = RayMarcher.layOut(rays: rayCount, counts: counts, offsets: offsets, capacity: sampleCapacity)
+        rays = RayMarcher.nextRayCount(drawn: drawn, rays: rayCount, targetSamples: targetSamples, capacity: rayCapacity)
         guard sampleCount > 0 else { return (0, 0) }
         marchSamples(kept, pool: pool)
 
