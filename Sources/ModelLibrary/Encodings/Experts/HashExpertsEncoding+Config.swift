@@ -22,12 +22,14 @@ extension HashExpertsEncoding {
     /// - `n_output_dims` (16): the common feature width each expert's decoder (`expert_network`, an MLP object)
     ///   writes; `gate_encoding` (a grid object) and `gate_network` (an MLP object) build the gate;
     /// - `capacity_factor` (1.25; Switch-NeRF uses 1.0): each expert takes at most ⌈factor · batch / E⌉ samples;
-    /// - `balance_loss_weight` (1e-2, Switch-NeRF's default; its README runs use 5e-4).
+    /// - `balance_loss_weight` (1e-2, Switch-NeRF's default; its README runs use 5e-4);
+    /// - `gate_learning_rate_scale` (1): multiplies the optimiser's learning rate for the gate's parameters.
     /// Errors name the key path and the file.
     public convenience init(config: ConfigObject, inputWidth: Int) throws(FieldError) {
         let width = try config.int("n_output_dims", default: 16, in: 1...1_024)
         let factor = try config.double("capacity_factor", default: 1.25, in: 0.01...1_000)
         let weight = try config.double("balance_loss_weight", default: 1e-2, in: 0...1_000)
+        let gateScale = try config.double("gate_learning_rate_scale", default: 1, in: 0...1_000)
         var grids: [GridEncoding] = []
         if let items = try config.array("experts") {
             for key in ["n_experts", "n_levels", "n_features_per_level", "log2_hashmap_size", "base_resolution", "finest_resolution"]
@@ -79,7 +81,7 @@ extension HashExpertsEncoding {
                                           network: try ModelFactory.makeNetwork(decoder, inputWidth: grid.outputWidth, outputWidth: width)))
         }
         self.init(gate: EncodedNetwork(encoding: gateGrid, network: gateNet), experts: experts, capacityFactor: factor,
-                  balanceWeight: Float(weight))
+                  balanceWeight: Float(weight), gateLearningRateScale: Float(gateScale))
     }
 
     /// A resolution given as one positive number or `[first, last]`.

@@ -26,13 +26,19 @@ public final class HashExpertsEncoding: CompositeModule {
     public let capacityFactor: Double
     /// The weight of the load-balancing loss l_aux.
     public let balanceWeight: Float
+    /// The gate's learning-rate multiplier (its tensors' `learningRateScale` times this).
+    public let gateLearningRateScale: Float
 
-    /// A mixture of `experts` (same input and output widths) routed by `gate` (one output per expert).
-    public init(gate: EncodedNetwork, experts: [EncodedNetwork], capacityFactor: Double, balanceWeight: Float) {
+    /// A mixture of `experts` (same input and output widths) routed by `gate` (one output per expert), the gate
+    /// learning at `gateLearningRateScale` times the optimiser's rate.
+    public init(gate: EncodedNetwork, experts: [EncodedNetwork], capacityFactor: Double, balanceWeight: Float,
+                gateLearningRateScale: Float = 1) {
         precondition(experts.count >= 1 && gate.outputWidth == experts.count, "HashExpertsEncoding: one gate output per expert")
         precondition(experts.allSatisfy { $0.inputWidth == gate.inputWidth && $0.outputWidth == experts[0].outputWidth },
                      "HashExpertsEncoding: experts must share input and output widths with the gate")
-        precondition(capacityFactor > 0 && balanceWeight >= 0, "HashExpertsEncoding: invalid capacity factor or balance weight")
+        precondition(capacityFactor > 0 && balanceWeight >= 0 && gateLearningRateScale >= 0,
+                     "HashExpertsEncoding: invalid capacity factor, balance weight or gate learning-rate scale")
+        self.gateLearningRateScale = gateLearningRateScale
         self.gate = gate
         self.experts = experts
         self.capacityFactor = capacityFactor
@@ -50,7 +56,11 @@ public final class HashExpertsEncoding: CompositeModule {
     public var children: [DifferentiableModule] { [gate as DifferentiableModule] + experts }
 
     public var parameterTensors: [ParameterTensor] {
-        gate.parameterTensors.map { $0.prefixed("gate.") }
+        gate.parameterTensors.map { tensor in
+            var t = tensor.prefixed("gate.")
+            t.learningRateScale *= gateLearningRateScale
+            return t
+        }
             + experts.enumerated().flatMap { e, expert in expert.parameterTensors.map { $0.prefixed("expert\(e).") } }
     }
 
