@@ -38,11 +38,15 @@ public enum GradientCheck {
         var x = input
         var out = [Float](repeating: 0, count: outCount)
         let context = module.makeContext(capacity: batch)
+        // The differences evaluate the training forward, the function the backward differentiates (for most
+        // modules the same as inference; a mixture of experts drops over-capacity samples only in training).
+        let differenceContext = module.makeContext(capacity: batch)
 
         func loss(_ x: [Float]) -> Float {
             var o = [Float](repeating: 0, count: outCount)
             x.withUnsafeBufferPointer { xp in o.withUnsafeMutableBufferPointer { op in
-                module.forward(input: xp.baseAddress!, output: op.baseAddress!, batch: batch, context: nil, pool: pool)
+                module.forward(input: xp.baseAddress!, output: op.baseAddress!, batch: batch, context: differenceContext,
+                               pool: pool)
             } }
             var s: Double = 0
             for i in 0..<outCount { s += Double(o[i]) * Double(weights[i]) }

@@ -5,8 +5,9 @@ import TensorCore
 import Testing
 
 /// The mixture of hash experts (`HashExperts`): gradients with the routing held fixed, the balance loss's
-/// gradient, the module contract (determinism, thread counts, training = inference), capacity and dropping,
-/// a fixed-step image and SDF fit, the balance loss spreading the load, and one-line config errors.
+/// gradient, the module contract (determinism, thread counts, training = inference), capacity and dropping in
+/// training, inference keeping every sample, the gate's learning-rate scale, a fixed-step image and SDF fit, the
+/// balance loss spreading the load, and one-line config errors.
 struct HashExpertsTests {
     /// A small 2D mixture: 3 experts of 3 levels with resolutions 2–4 → 8–24, 4 features out.
     static func json(capacity: Double = 8, weight: Double = 0, experts: Int = 3, dims: Int = 2) -> String {
@@ -95,25 +96,66 @@ struct HashExpertsTests {
         #expect(m.load.steps == 1 && m.load.samples == batch)
     }
 
-    @Test(arguments: [8.0, 0.5])
-    func keepsTheModuleContract(_ capacity: Double) throws {
-        let m = try HashExpertsTests.mixture(HashExpertsTests.json(capacity: capacity, weight: 0.01))
+    /// The contract compares training with inference, so it holds where training drops nothing (capacity 8);
+    /// with a capacity below 1 the training forward drops samples that inference keeps (the next two tests).
+    @Test func keepsTheModuleContract() throws {
+        let m = try HashExpertsTests.mixture(HashExpertsTests.json(capacity: 8, weight: 0.01))
         let failure = DecoderTestSupport.contractFailure(m)
         #expect(failure == nil, "\(failure ?? "")")
     }
 
-    /// Each expert keeps at most ⌈factor·batch/E⌉ samples, the kept ones have the larger gate probability, and
-    /// dropped samples output zeros.
-    @Test func capacityDropsTheLeastConfidentSamples() throws {
+    /// In training each expert keeps at most ⌈factor·batch/E⌉ samples, the kept ones have the larger gate
+    /// probability, and dropped samples output zeros.
+    @Test func capacityDropsTheLeastConfidentSamplesInTraining() throws {
         let m = try HashExpertsTests.mixture(HashExpertsTests.json(capacity: 0.5))
         let batch = 300
-        _ = DecoderTestSupport.bound(m, seed: 3, jitter: 0.5)
+        let store = DecoderTestSupport.bound(m, seed: 3, jitter: 0.5)
         let x = RepresentationTestSupport.points(batch * 2, seed: 8)
-        let y = DecoderTestSupport.forward(m, x, batch: batch, context: nil, threads: 2)
+        let y = DecoderTestSupport.forward(m, x, batch: batch, context: m.makeContext(capacity: batch), threads: 2)
+        withExtendedLifetime(store) {}
         let capacity = m.expertCapacity(batch: batch)
         #expect(capacity == 50)
         let zeroRows = (0..<batch).filter { r in (0..<4).allSatisfy { y[r * 4 + $0] == 0 } }.count
         #expect(zeroRows >= batch - 3 * capacity, "\(zeroRows) zero rows")
+    }
+
+    /// Inference keeps every sample whatever the capacity: a mixture of capacity 0.5 gives what the same
+    /// parameters give with a capacity that never drops, and no row is zero; the same rows through a
+    /// training context do lose samples.
+    @Test func inferenceKeepsEverySample() throws {
+        let tight = try HashExpertsTests.mixture(HashExpertsTests.json(capacity: 0.5))
+        let loose = try HashExpertsTests.mixture(HashExpertsTests.json(capacity: 8))
+        let batch = 300
+        // The stores own the bound parameter memory: keep them alive while the modules run.
+        let stores = [DecoderTestSupport.bound(tight, seed: 3, jitter: 0.5), DecoderTestSupport.bound(loose, seed: 3, jitter: 0.5)]
+        let x = RepresentationTestSupport.points(batch * 2, seed: 8)
+        let y = DecoderTestSupport.forward(tight, x, batch: batch, context: nil, threads: 2)
+        let reference = DecoderTestSupport.forward(loose, x, batch: batch, context: nil, threads: 1)
+        let trained = DecoderTestSupport.forward(tight, x, batch: batch, context: tight.makeContext(capacity: batch), threads: 2)
+        func zeroRows(_ v: [Float]) -> Int { (0..<batch).filter { r in (0..<4).allSatisfy { v[r * 4 + $0] == 0 } }.count }
+        #expect(y == reference)
+        // Rows can be exactly zero without dropping (the bias-free decoders' ReLUs all off); dropping adds the rest.
+        let lost = batch - 3 * tight.expertCapacity(batch: batch)
+        print("HashExperts zero rows: inference \(zeroRows(y)), training with capacity 0.5 \(zeroRows(trained)), dropped ≥ \(lost)")
+        #expect(zeroRows(y) < batch / 10 && zeroRows(trained) >= lost)
+        // A smaller batch after a larger one reuses the scratch and still keeps every row.
+        let small = DecoderTestSupport.forward(tight, Array(x[0..<40]), batch: 20, context: nil, threads: 2)
+        #expect(small == Array(reference[0..<80]))
+        withExtendedLifetime(stores) {}
+    }
+
+    /// `gate_learning_rate_scale` multiplies the learning rate of the gate's tensors only.
+    @Test func gateLearningRateScaleReachesOnlyTheGate() throws {
+        let plain = try HashExpertsTests.mixture(HashExpertsTests.json())
+        let slow = try HashExpertsTests.mixture(HashExpertsTests.json().replacingOccurrences(
+            of: #""capacity_factor""#, with: #""gate_learning_rate_scale": 0.1, "capacity_factor""#))
+        #expect(slow.gateLearningRateScale == 0.1 && plain.gateLearningRateScale == 1)
+        for (a, b) in zip(plain.parameterTensors, slow.parameterTensors) {
+            #expect(a.name == b.name)
+            let expected = a.name.hasPrefix("gate.") ? a.learningRateScale * 0.1 : a.learningRateScale
+            #expect(abs(b.learningRateScale - expected) < 1e-7, "\(a.name)")
+        }
+        #expect(plain.parameterTensors.contains { $0.name.hasPrefix("gate.") })
     }
 
     @Test func fitsAnAnalyticImage() throws {
@@ -174,6 +216,7 @@ struct HashExpertsTests {
             (#"{"otype": "HashExperts", "n_experts": 0}"#, 2, "encoding.n_experts", "expected"),
             (#"{"otype": "HashExperts", "capacity_factor": -1}"#, 2, "encoding.capacity_factor", "expected"),
             (#"{"otype": "HashExperts", "balance_loss_weight": "high"}"#, 2, "encoding.balance_loss_weight", "number"),
+            (#"{"otype": "HashExperts", "gate_learning_rate_scale": -0.5}"#, 2, "encoding.gate_learning_rate_scale", "expected"),
             (#"{"otype": "HashExperts", "finest_resolution": [64]}"#, 3, "encoding.finest_resolution", "two numbers"),
             (#"{"otype": "HashExperts", "base_resolution": 64, "finest_resolution": 32}"#, 3, "encoding.finest_resolution", "below"),
             (#"{"otype": "HashExperts", "experts": [{"otype": "Frequency"}]}"#, 2, "encoding.experts[0].otype", "grid"),

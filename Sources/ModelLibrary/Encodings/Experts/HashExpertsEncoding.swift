@@ -3,8 +3,9 @@ import TensorCore
 
 /// A sparsely gated mixture of hash experts (Switch-NeRF++'s heterogeneous mixture of hash experts; otype
 /// `HashExperts`): a gate — a small hash grid and a tiny MLP giving E logits, softmax — sends each sample to
-/// one expert (top-1, `ExpertRouting`: a capacity of ⌈capacityFactor · batch / E⌉ samples per expert,
-/// overflow dropped by gate probability, dropped samples get zero features); each expert is a hash grid (the
+/// one expert (top-1, `ExpertRouting`: in training a capacity of ⌈capacityFactor · batch / E⌉ samples per
+/// expert, overflow dropped by gate probability, dropped samples get zero features; inference keeps every
+/// sample); each expert is a hash grid (the
 /// experts' grids cover different resolution ranges) with its own small decoder to the common `outputWidth`.
 /// Output row = p_e* · expert_e*(x).
 ///
@@ -106,7 +107,7 @@ public final class HashExpertsEncoding: CompositeModule {
     // MARK: Context
 
     /// The gate's logits and probabilities, the routing, each expert's gathered batch, features and their
-    /// gradients, and the children's contexts (nil for inference).
+    /// gradients, and the children's contexts (nil for inference, where each expert can take the whole batch).
     final class Context: ModuleContext {
         let logits, probabilities, logitGradient, gateInputGradient: FloatBuffer
         let routing: ExpertRouting
@@ -121,7 +122,7 @@ public final class HashExpertsEncoding: CompositeModule {
 
         init(capacity: Int, mixture m: HashExpertsEncoding, training: Bool) {
             let e = m.expertCount, d = m.inputWidth, w = m.outputWidth, t = training ? capacity : 0
-            let c = m.expertCapacity(batch: capacity)
+            let c = training ? m.expertCapacity(batch: capacity) : capacity
             expertCapacity = c
             logits = FloatBuffer(count: capacity * e)
             probabilities = FloatBuffer(count: capacity * e)
@@ -172,7 +173,10 @@ public final class HashExpertsEncoding: CompositeModule {
         gate.forward(input: input, output: ctx.logits.pointer, batch: batch, context: ctx.gateContext, pool: pool)
         HashExpertsEncoding.softmax(ctx.logits.pointer, into: ctx.probabilities.pointer, rows: batch, columns: e, pool: pool)
         let routing = ctx.routing
-        routing.route(probabilities: ctx.probabilities.pointer, batch: batch, capacity: expertCapacity(batch: batch))
+        // Inference keeps every sample: render and occupancy chunks are spatially coherent (one ray's samples,
+        // one region of cells), so a per-chunk capacity would drop most of a chunk that one expert owns.
+        routing.route(probabilities: ctx.probabilities.pointer, batch: batch,
+                      capacity: context == nil ? batch : expertCapacity(batch: batch))
         ctx.balanceLoss = HashExpertsEncoding.balanceLoss(ctx.probabilities.pointer, routing: routing, batch: batch)
         for k in 0..<e where routing.kept[k] > 0 {
             let n = routing.kept[k], rows = routing.keptRows(k), x = ctx.gathered[k].pointer
