@@ -120,8 +120,8 @@ struct HashExpertsTests {
     }
 
     /// Inference keeps every sample whatever the capacity: a mixture of capacity 0.5 gives what the same
-    /// parameters give with a capacity that never drops, and no row is zero; the same rows through a
-    /// training context do lose samples.
+    /// parameters give with a capacity that never drops (for any later batch size too); the same rows through a
+    /// training context lose the over-capacity samples.
     @Test func inferenceKeepsEverySample() throws {
         let tight = try HashExpertsTests.mixture(HashExpertsTests.json(capacity: 0.5))
         let loose = try HashExpertsTests.mixture(HashExpertsTests.json(capacity: 8))
