@@ -5,8 +5,8 @@ import TensorCore
 /// `HashExperts`): a gate — a small hash grid and a tiny MLP giving E logits, softmax — sends each sample to
 /// one expert (top-1, `ExpertRouting`: in training a capacity of ⌈capacityFactor · batch / E⌉ samples per
 /// expert, overflow dropped by gate probability, dropped samples get zero features; inference keeps every
-/// sample); each expert is a hash grid (the
-/// experts' grids cover different resolution ranges) with its own small decoder to the common `outputWidth`.
+/// sample); each expert is a hash grid (the experts' grids cover different resolution ranges) with its own
+/// small decoder to the common `outputWidth`.
 /// Output row = p_e* · expert_e*(x).
 ///
 /// Training also minimises Switch-Transformer's load-balancing loss `balanceWeight · l_aux`,
@@ -111,7 +111,8 @@ public final class HashExpertsEncoding: CompositeModule {
     final class Context: ModuleContext {
         let logits, probabilities, logitGradient, gateInputGradient: FloatBuffer
         let routing: ExpertRouting
-        let expertCapacity: Int
+        /// Training contexts route with the capacity; the inference scratch keeps every sample.
+        let isTraining: Bool
         let gathered, features, featureGradient, expertInputGradient: [FloatBuffer]
         let gateContext: ModuleContext?
         let expertContexts: [ModuleContext?]
@@ -123,7 +124,7 @@ public final class HashExpertsEncoding: CompositeModule {
         init(capacity: Int, mixture m: HashExpertsEncoding, training: Bool) {
             let e = m.expertCount, d = m.inputWidth, w = m.outputWidth, t = training ? capacity : 0
             let c = training ? m.expertCapacity(batch: capacity) : capacity
-            expertCapacity = c
+            isTraining = training
             logits = FloatBuffer(count: capacity * e)
             probabilities = FloatBuffer(count: capacity * e)
             logitGradient = FloatBuffer(count: t * e)
@@ -176,7 +177,7 @@ public final class HashExpertsEncoding: CompositeModule {
         // Inference keeps every sample: render and occupancy chunks are spatially coherent (one ray's samples,
         // one region of cells), so a per-chunk capacity would drop most of a chunk that one expert owns.
         routing.route(probabilities: ctx.probabilities.pointer, batch: batch,
-                      capacity: context == nil ? batch : expertCapacity(batch: batch))
+                      capacity: ctx.isTraining ? expertCapacity(batch: batch) : batch)
         ctx.balanceLoss = HashExpertsEncoding.balanceLoss(ctx.probabilities.pointer, routing: routing, batch: batch)
         for k in 0..<e where routing.kept[k] > 0 {
             let n = routing.kept[k], rows = routing.keptRows(k), x = ctx.gathered[k].pointer
